@@ -1,0 +1,36 @@
+# The template's own tasks. A fresh machine needs only Python 3.11, make and git.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DIR := build
+DEMO_PROJECT := $(DEMO_DIR)/capstone-project
+
+.PHONY: help venv demo test lint clean
+
+help:  ## Show the available commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(BIN)/.installed: requirements/template-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or pass PYTHON=/path/to/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements/template-dev.txt
+	@touch $@
+
+venv: $(BIN)/.installed  ## Create .venv with the template's tools and the generated project's dependencies
+
+demo: venv  ## Generate a project with the default answers under build/, install it, train it on digits
+	rm -rf $(DEMO_PROJECT)
+	$(BIN)/cookiecutter --no-input --output-dir $(DEMO_DIR) .
+	$(BIN)/python -m pip install --quiet --no-deps -e $(DEMO_PROJECT)
+	cd $(DEMO_PROJECT) && $(abspath $(BIN))/python -m capstone_project.train experiment=digits_resnet18
+
+test: venv  ## Run the template's tests (they bake projects and run the projects' own checks)
+	$(BIN)/python -m pytest
+
+lint:  venv ## Lint the hooks and the template tests
+	$(BIN)/ruff check hooks tests
+	$(BIN)/ruff format --check hooks tests
+
+clean:  ## Remove the virtual environment and generated projects
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache

@@ -1,0 +1,62 @@
+"""Finish the generated project: drop files for options not chosen, then create the git repository.
+
+Idempotent: template-update tools (cruft, cookiecutter replay) re-run this hook in temporary directories,
+so every step checks its own precondition. Answers are read as JSON data, never executed as code.
+"""
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
+PROJECT_DIR = Path.cwd()
+
+# Paths that exist only for one answer of an option.
+OPTIONAL_PATHS = {
+    ("license", "none"): ["LICENSE"],
+    ("ci", "none"): [".github"],
+}
+
+
+def remove_unchosen_files() -> None:
+    for (key, value), paths in OPTIONAL_PATHS.items():
+        if ANSWERS[key] != value:
+            continue
+        for relative in paths:
+            path = PROJECT_DIR / relative
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+
+
+def run_git(*args: str) -> None:
+    subprocess.run(["git", *args], cwd=PROJECT_DIR, check=True, capture_output=True, text=True)
+
+
+def create_git_repository() -> None:
+    """`git init` plus one initial commit, signed with the author answers (works without a git identity)."""
+    if ANSWERS["init_git"] != "yes" or (PROJECT_DIR / ".git").exists():
+        return
+    if shutil.which("git") is None:
+        print("git is not installed: skipped creating the repository (run `git init` later).")
+        return
+    run_git("init", "--quiet", "--initial-branch=main")
+    run_git("add", "--all")
+    identity = ["-c", f"user.name={ANSWERS['author_name']}", "-c", f"user.email={ANSWERS['author_email']}"]
+    # --no-verify: the commit must not depend on hooks the user may have installed globally.
+    run_git(*identity, "commit", "--quiet", "--no-verify", "-m", "Initial commit from the capstone template")
+    install_pre_commit_hook()
+
+
+def install_pre_commit_hook() -> None:
+    if shutil.which("pre-commit") is None:
+        print("pre-commit is not installed yet: run `make install` in the project to set up the git hooks.")
+        return
+    subprocess.run(["pre-commit", "install"], cwd=PROJECT_DIR, check=False, capture_output=True)
+
+
+if __name__ == "__main__":
+    remove_unchosen_files()
+    create_git_repository()

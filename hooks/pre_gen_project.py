@@ -1,0 +1,89 @@
+"""Validate the answers before cookiecutter writes anything.
+
+Answers are read as JSON data, never executed as code. Each problem is reported as one sentence and the
+hook exits non-zero, which makes cookiecutter delete the half-made project directory.
+"""
+
+import json
+import keyword
+import re
+import sys
+
+ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
+
+SUPPORTED_PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13")
+CHOICES = {
+    "license": ("MIT", "Apache-2.0", "BSD-3-Clause", "none"),
+    "logger": ("csv", "tensorboard", "wandb", "mlflow"),
+    "ci": ("github", "none"),
+    "init_git": ("yes", "no"),
+}
+# Top-level modules the generated project imports or is tested with: a package with one of these names
+# would shadow the real library and break every import of it.
+SHADOWED_MODULES = frozenset(
+    {
+        "cookiecutter", "hydra", "lightning", "lightning_fabric", "lightning_utilities", "matplotlib",
+        "mlflow", "numpy", "omegaconf", "pandas", "PIL", "pre_commit", "pytest", "pytorch_lightning",
+        "rich", "ruff", "scipy", "setuptools", "sklearn", "tensorboard", "torch", "torchmetrics",
+        "torchvision", "wandb", "yaml", "pip", "src", "tests", "configs",
+    }
+)  # fmt: skip
+SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
+PACKAGE_PATTERN = re.compile(r"^[a-z_][a-z0-9_]*$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def find_problems(answers: dict) -> list[str]:
+    """Return one sentence per invalid answer."""
+    problems = []
+    if not answers["project_name"].strip():
+        problems.append("project_name is empty: give your project a name, e.g. 'Capstone Project'.")
+
+    slug = answers["project_slug"]
+    if not SLUG_PATTERN.match(slug):
+        problems.append(
+            f"project_slug '{slug}' is not a valid folder name: use lowercase ASCII letters, digits and "
+            "single dashes, starting with a letter (e.g. 'capstone-project')."
+        )
+
+    package = answers["package_name"]
+    if not PACKAGE_PATTERN.match(package):
+        problems.append(
+            f"package_name '{package}' is not an importable Python name: use lowercase ASCII letters, "
+            "digits and underscores, starting with a letter (e.g. 'capstone_project')."
+        )
+    elif keyword.iskeyword(package) or keyword.issoftkeyword(package):
+        problems.append(f"package_name '{package}' is a Python keyword: choose another name.")
+    elif package in sys.stdlib_module_names or package in SHADOWED_MODULES:
+        problems.append(
+            f"package_name '{package}' would shadow the module of the same name that the project "
+            f"imports: choose a more specific name (e.g. 'my_{package}')."
+        )
+
+    if answers["python_version"] not in SUPPORTED_PYTHON_VERSIONS:
+        problems.append(
+            f"python_version '{answers['python_version']}' is not supported: choose one of "
+            f"{', '.join(SUPPORTED_PYTHON_VERSIONS)}."
+        )
+    if not EMAIL_PATTERN.match(answers["author_email"]):
+        problems.append(
+            f"author_email '{answers['author_email']}' is not an e-mail address: use the form "
+            "name@example.com."
+        )
+    if not answers["author_name"].strip():
+        problems.append("author_name is empty: it is needed for the licence and the first git commit.")
+    for key, allowed in CHOICES.items():
+        if answers[key] not in allowed:
+            problems.append(f"{key} '{answers[key]}' is not an option: choose one of {', '.join(allowed)}.")
+    return problems
+
+
+def main() -> int:
+    problems = find_problems(ANSWERS)
+    for problem in problems:
+        print(f"ERROR: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

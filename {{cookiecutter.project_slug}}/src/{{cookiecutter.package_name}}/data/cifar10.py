@@ -1,0 +1,66 @@
+"""CIFAR-10 (60,000 32x32 colour images, 10 classes), downloaded by torchvision on first use."""
+
+from pathlib import Path
+from urllib.error import URLError
+
+from torch.utils.data import Subset
+from torchvision.datasets import CIFAR10
+from torchvision.transforms import v2
+
+from .base import ClassificationDataModule
+from .splits import stratified_holdout
+from .transforms import to_normalised_tensor
+
+CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
+CIFAR10_STD = (0.2470, 0.2435, 0.2616)
+
+
+class CIFAR10DataModule(ClassificationDataModule):
+    def __init__(
+        self,
+        data_dir: str,
+        val_fraction: float = 0.1,
+        batch_size: int = 128,
+        num_workers: int = 4,
+        pin_memory: bool = False,
+        seed: int = 42,
+    ) -> None:
+        super().__init__(batch_size, num_workers, pin_memory)
+        self.data_dir = Path(data_dir)
+        self.val_fraction = val_fraction
+        self.seed = seed
+
+    @property
+    def class_names(self) -> list[str]:
+        return ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+
+    def prepare_data(self) -> None:
+        """Download once (on one process in multi-GPU runs); a clear error when there is no network."""
+        try:
+            CIFAR10(self.data_dir, train=True, download=True)
+            CIFAR10(self.data_dir, train=False, download=True)
+        except (URLError, OSError) as error:
+            raise RuntimeError(
+                f"Could not download CIFAR-10 into {self.data_dir} ({error}). On a machine without "
+                f"internet, download {CIFAR10.url} elsewhere and extract it into {self.data_dir} "
+                "(giving cifar-10-batches-py/), or train on the bundled data with data=digits."
+            ) from error
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.train_set is not None:
+            return
+        augment = v2.Compose(
+            [
+                v2.RandomCrop(32, padding=4),
+                v2.RandomHorizontalFlip(),
+                *to_normalised_tensor(CIFAR10_MEAN, CIFAR10_STD),
+            ]
+        )
+        plain = v2.Compose(to_normalised_tensor(CIFAR10_MEAN, CIFAR10_STD))
+        augmented = CIFAR10(self.data_dir, train=True, transform=augment)
+        unaugmented = CIFAR10(self.data_dir, train=True, transform=plain)
+        # The official test set stays untouched; validation is a seeded, stratified slice of train.
+        indices = range(len(augmented.targets))
+        train, val = stratified_holdout(indices, augmented.targets, self.val_fraction, self.seed)
+        self.train_set, self.val_set = Subset(augmented, train), Subset(unaugmented, val)
+        self.test_set = CIFAR10(self.data_dir, train=False, transform=plain)

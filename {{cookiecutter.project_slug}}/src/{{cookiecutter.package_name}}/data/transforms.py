@@ -1,0 +1,37 @@
+"""Standard image pipelines: random crops and flips to augment training, a fixed centre crop to evaluate."""
+
+import torch
+from torchvision.transforms import v2
+
+# torchvision's ImageNet-pretrained weights expect inputs normalised with these statistics.
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+
+def to_normalised_tensor(mean: tuple[float, ...], std: tuple[float, ...]) -> list[v2.Transform]:
+    return [v2.ToImage(), v2.ToDtype(torch.float32, scale=True), v2.Normalize(mean, std)]
+
+
+def train_transform(
+    image_size: int, mean: tuple[float, ...] = IMAGENET_MEAN, std: tuple[float, ...] = IMAGENET_STD
+) -> v2.Compose:
+    return v2.Compose(
+        [
+            v2.RandomResizedCrop(image_size, antialias=True),
+            v2.RandomHorizontalFlip(),
+            *to_normalised_tensor(mean, std),
+        ]
+    )
+
+
+def eval_transform(
+    image_size: int, mean: tuple[float, ...] = IMAGENET_MEAN, std: tuple[float, ...] = IMAGENET_STD
+) -> v2.Compose:
+    # Resize a little larger, then centre-crop: the usual ImageNet evaluation recipe (256 -> 224).
+    return v2.Compose(
+        [
+            v2.Resize(round(image_size * 256 / 224), antialias=True),
+            v2.CenterCrop(image_size),
+            *to_normalised_tensor(mean, std),
+        ]
+    )

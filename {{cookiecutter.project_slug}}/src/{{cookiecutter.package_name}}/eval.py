@@ -1,0 +1,56 @@
+"""Evaluate a saved checkpoint on the test split: `python -m {{ cookiecutter.package_name }}.eval ckpt_path=...`.
+
+Writes `metrics.json` and `confusion_matrix.csv` into the evaluation's run directory. Pass the same
+`data=...` options as in training; `ckpt_path=last` takes the newest training run's last checkpoint.
+"""
+
+import logging
+from pathlib import Path
+
+import hydra
+from omegaconf import DictConfig
+
+from {{ cookiecutter.package_name }}.config import CONFIG_DIR, register_resolvers
+
+register_resolvers()
+log = logging.getLogger(__name__)
+
+
+def evaluate(cfg: DictConfig) -> dict[str, float]:
+    """Test the checkpoint `cfg.ckpt_path` on `cfg.data`; returns the test metrics."""
+    from hydra.utils import get_class, instantiate
+
+    from {{ cookiecutter.package_name }}.utils.checkpoints import resolve_checkpoint
+    from {{ cookiecutter.package_name }}.utils.instantiate import instantiate_loggers
+    from {{ cookiecutter.package_name }}.utils.run_artifacts import report_test_results, to_floats
+
+    if not cfg.get("ckpt_path"):
+        raise ValueError("eval needs a checkpoint: pass ckpt_path=/path/to/file.ckpt or ckpt_path=last.")
+    checkpoint = resolve_checkpoint(cfg.ckpt_path, cfg.paths.log_dir)
+    output_dir = Path(cfg.paths.output_dir)
+
+    datamodule = instantiate(cfg.data)
+    model = get_class(cfg.model._target_).load_from_checkpoint(
+        checkpoint, map_location="cpu", weights_only=True
+    )
+    if model.hparams.num_classes != datamodule.num_classes:
+        raise ValueError(
+            f"{checkpoint} was trained on {model.hparams.num_classes} classes but data={cfg.data._target_} "
+            f"has {datamodule.num_classes}: pass the same data options as in training."
+        )
+    trainer = instantiate(cfg.trainer, logger=instantiate_loggers(cfg.get("logger")))
+    trainer.test(model, datamodule=datamodule)
+    metrics = to_floats(trainer.callback_metrics)
+    if trainer.is_global_zero:
+        artifacts = {"Checkpoint": checkpoint}
+        report_test_results(model, metrics, output_dir, artifacts, checkpoint=str(checkpoint))
+    return metrics
+
+
+@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="eval")
+def main(cfg: DictConfig) -> None:
+    evaluate(cfg)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""An image classifier: a ResNet18 backbone that turns images into features, and a new linear head that
+turns features into class scores. Training minimises cross-entropy between scores and true labels."""
+
+from collections.abc import Mapping
+from typing import Any
+
+import torch
+from hydra.utils import instantiate
+from lightning.pytorch import LightningModule
+from omegaconf import DictConfig, OmegaConf
+from torch import nn
+from torchmetrics import MetricCollection
+from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix, MulticlassF1Score
+
+from .backbones import RESNET18_FEATURES, build_resnet18_backbone
+
+
+def as_plain_dict(config: Mapping | None) -> dict | None:
+    """Checkpoints must hold plain containers only, so they load with torch.load(weights_only=True)."""
+    if isinstance(config, DictConfig):
+        return OmegaConf.to_container(config, resolve=True)
+    return None if config is None else dict(config)
+
+
+class ImageClassifier(LightningModule):
+    """Hyperparameters are plain values so that `save_hyperparameters` keeps checkpoints safe to load.
+
+    `optimizer` and `scheduler` are Hydra configs (`_target_` + `_partial_: true`) built in
+    `configure_optimizers`; `class_names` travel with the checkpoint for evaluation and prediction.
+    """
+
+    def __init__(
+        self,
+        num_classes: int,
+        optimizer: Mapping,
+        scheduler: Mapping | None = None,
+        class_names: list[str] | None = None,
+        weights: str | None = None,
+        freeze_backbone: bool = False,
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters(
+            {
+                "num_classes": int(num_classes),
+                "optimizer": as_plain_dict(optimizer),
+                "scheduler": as_plain_dict(scheduler),
+                "class_names": list(class_names) if class_names else [str(i) for i in range(num_classes)],
+                # The backbone's trained weights are in the checkpoint itself: rebuilding it from the
+                # checkpoint must not download or read the original weights file again.
+                "weights": None,
+                "freeze_backbone": bool(freeze_backbone),
+                "dropout": float(dropout),
+            }
+        )
+        self.backbone = build_resnet18_backbone(weights)
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(RESNET18_FEATURES, num_classes))
+        if freeze_backbone:
+            self.backbone.requires_grad_(False)
+        self.loss = nn.CrossEntropyLoss()
+
+        metrics = MetricCollection(
+            {
+                "acc": MulticlassAccuracy(num_classes, average="micro"),
+                "f1": MulticlassF1Score(num_classes, average="macro"),
+            }
+        )
+        self.train_metrics = metrics.clone(prefix="train/")
+        self.val_metrics = metrics.clone(prefix="val/")
+        self.test_metrics = metrics.clone(prefix="test/")
+        self.test_confusion = MulticlassConfusionMatrix(num_classes)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.head(self.backbone(images))
+
+    def _shared_step(self, batch: tuple[torch.Tensor, torch.Tensor], metrics: MetricCollection, stage: str):
+        images, labels = batch
+        logits = self(images)
+        loss = self.loss(logits, labels)
+        metrics.update(logits, labels)
+        on_step = stage == "train"
+        self.log(f"{stage}/loss", loss, on_step=on_step, on_epoch=True, prog_bar=True)
+        self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=True)
+        return loss, logits, labels
+
+    def training_step(self, batch, batch_idx: int) -> torch.Tensor:
+        return self._shared_step(batch, self.train_metrics, "train")[0]
+
+    def validation_step(self, batch, batch_idx: int) -> None:
+        self._shared_step(batch, self.val_metrics, "val")
+
+    def test_step(self, batch, batch_idx: int) -> None:
+        _, logits, labels = self._shared_step(batch, self.test_metrics, "test")
+        self.test_confusion.update(logits, labels)
+
+    def on_test_epoch_start(self) -> None:
+        self.test_confusion.reset()
+
+    def configure_optimizers(self) -> dict[str, Any]:
+        # Only trainable parameters: a frozen backbone is added later by a fine-tuning callback.
+        parameters = [p for p in self.parameters() if p.requires_grad]
+        optimizer = instantiate(self.hparams.optimizer)(params=parameters)
+        if self.hparams.scheduler is None:
+            return {"optimizer": optimizer}
+        scheduler = instantiate(self.hparams.scheduler)(optimizer=optimizer)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "epoch"}}

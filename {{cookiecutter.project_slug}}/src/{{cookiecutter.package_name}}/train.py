@@ -1,0 +1,89 @@
+"""Train a model, then test its best checkpoint: `python -m {{ cookiecutter.package_name }}.train [overrides]`.
+
+The recipe: seed everything, build the data, the model, the callbacks and loggers, fit, test the best
+checkpoint, write `metrics.json` into the run directory. Every choice lives in `configs/train.yaml`.
+"""
+
+import logging
+from pathlib import Path
+
+import hydra
+from omegaconf import DictConfig, OmegaConf
+
+from {{ cookiecutter.package_name }}.config import CONFIG_DIR, register_resolvers
+
+register_resolvers()
+log = logging.getLogger(__name__)
+
+
+def train(cfg: DictConfig) -> dict[str, float]:
+    """Fit and test as `cfg` says; returns the final metrics (validation, best validation and test)."""
+    # Imported here so that `--help` and `--cfg job` answer without loading PyTorch.
+    import lightning as L  # noqa: N812
+    from hydra.utils import instantiate
+
+    from {{ cookiecutter.package_name }}.utils.checkpoints import resolve_checkpoint
+    from {{ cookiecutter.package_name }}.utils.instantiate import instantiate_callbacks, instantiate_loggers
+    from {{ cookiecutter.package_name }}.utils.run_artifacts import to_floats
+
+    output_dir = Path(cfg.paths.output_dir)
+    resume_from = resolve_checkpoint(cfg.get("ckpt_path"), cfg.paths.runs_dir)
+    if cfg.get("seed") is not None:
+        L.seed_everything(cfg.seed, workers=True)
+
+    datamodule = instantiate(cfg.data)
+    model = instantiate(cfg.model, num_classes=datamodule.num_classes, class_names=datamodule.class_names)
+    trainer = instantiate(
+        cfg.trainer,
+        callbacks=instantiate_callbacks(cfg.get("callbacks")),
+        logger=instantiate_loggers(cfg.get("logger")),
+    )
+    for logger in trainer.loggers:
+        logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
+
+    if resume_from:
+        log.info("Resuming from %s", resume_from)
+    trainer.fit(model, datamodule=datamodule, ckpt_path=resume_from, weights_only=True)
+    metrics = to_floats(trainer.callback_metrics)
+    checkpoint = trainer.checkpoint_callback
+    if checkpoint is not None and checkpoint.best_model_score is not None:
+        metrics[f"{checkpoint.monitor}_best"] = float(checkpoint.best_model_score)
+    best_path = checkpoint.best_model_path if checkpoint is not None else ""
+    if not best_path:
+        log.warning("No best checkpoint was saved (e.g. fast_dev_run): testing the current weights.")
+
+    trainer.test(model, datamodule=datamodule, ckpt_path=best_path or None, weights_only=True)
+    test_metrics = to_floats(trainer.callback_metrics)
+    metrics.update({name: value for name, value in test_metrics.items() if name.startswith("test/")})
+    if trainer.is_global_zero:
+        write_run_artifacts(cfg, model, metrics, output_dir, best_path)
+    return metrics
+
+
+def write_run_artifacts(cfg: DictConfig, model, metrics: dict, output_dir: Path, best_path: str) -> None:
+    import torch
+
+    from {{ cookiecutter.package_name }}.utils.run_artifacts import report_test_results
+
+    artifacts = {"Best checkpoint": best_path} if best_path else {}
+    if cfg.get("backbone_export_path"):
+        # A plain ResNet18 state dict: exactly what `model.weights=<file>` loads in a later run.
+        export_path = Path(cfg.backbone_export_path)
+        export_path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(model.backbone.state_dict(), export_path)
+        artifacts["Backbone weights"] = export_path
+    test_metrics = {name: value for name, value in metrics.items() if name.startswith("test/")}
+    report_test_results(
+        model, test_metrics, output_dir, artifacts, checkpoint=best_path or None, all_metrics=metrics
+    )
+
+
+@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")
+def main(cfg: DictConfig) -> float | None:
+    metrics = train(cfg)
+    # Hydra sweepers (e.g. Optuna) optimise the value returned here.
+    return metrics.get(cfg.get("optimized_metric")) if cfg.get("optimized_metric") else None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""Find the checkpoint a run should resume from or evaluate."""
+
+from pathlib import Path
+
+LAST_CHECKPOINT_NAME = "last.ckpt"
+
+
+def resolve_checkpoint(ckpt_path: str | None, runs_dir: str | Path) -> Path | None:
+    """Turn `ckpt_path` into an existing file, or fail loudly.
+
+    `None` means start fresh; `last` means the newest `last.ckpt` of any run below `runs_dir`; anything
+    else is a checkpoint file or a run directory holding `checkpoints/last.ckpt`. Asking for a checkpoint
+    that does not exist is an error, never a silent fresh start.
+    """
+    if ckpt_path is None:
+        return None
+    runs_dir = Path(runs_dir)
+    if str(ckpt_path) == "last":
+        candidates = list(runs_dir.rglob(f"checkpoints/{LAST_CHECKPOINT_NAME}"))
+        if not candidates:
+            raise FileNotFoundError(
+                f"ckpt_path=last, but no run under {runs_dir} has a checkpoints/{LAST_CHECKPOINT_NAME}. "
+                "Train without ckpt_path to start from scratch, or pass the path of a .ckpt file."
+            )
+        return max(candidates, key=lambda path: path.stat().st_mtime)
+    path = Path(ckpt_path)
+    if path.is_dir():
+        path = path / "checkpoints" / LAST_CHECKPOINT_NAME
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"Checkpoint {path} does not exist. Pass an existing .ckpt file, a run directory, or "
+            "ckpt_path=last for the newest run's last checkpoint."
+        )
+    return path

@@ -1,0 +1,36 @@
+"""Build the lists of callbacks and loggers that the `callbacks/` and `logger/` config groups describe."""
+
+from typing import Any
+
+from hydra.errors import InstantiationException
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+
+LOGGER_PACKAGES = {"wandb": "wandb", "mlflow": "mlflow", "tensorboard": "tensorboard"}
+
+
+def instantiate_callbacks(config: DictConfig | None) -> list[Any]:
+    """One callback per entry that has a `_target_`; entries set to null are switched off."""
+    if not config:
+        return []
+    return [instantiate(entry) for entry in config.values() if entry and "_target_" in entry]
+
+
+def instantiate_loggers(config: DictConfig | None) -> list[Any]:
+    """Loggers, with an install hint when the chosen logger's package is missing."""
+    if not config:
+        return []
+    loggers = []
+    for name, entry in config.items():
+        if not entry or "_target_" not in entry:
+            continue
+        try:
+            loggers.append(instantiate(entry))
+        except InstantiationException as error:
+            if not isinstance(error.__cause__, ImportError):
+                raise
+            extra = LOGGER_PACKAGES.get(name, name)
+            raise ModuleNotFoundError(
+                f"logger={name} needs the '{extra}' package: pip install -e '.[{extra}]' ({error.__cause__})"
+            ) from error
+    return loggers

@@ -1,0 +1,66 @@
+"""What a finished run writes about itself, and the summary it prints."""
+
+import csv
+import json
+import math
+from collections.abc import Mapping
+from pathlib import Path
+
+import torch
+
+METRICS_FILE = "metrics.json"
+CONFUSION_MATRIX_FILE = "confusion_matrix.csv"
+
+
+def to_floats(metrics: Mapping[str, torch.Tensor | float]) -> dict[str, float]:
+    return {name: float(value) for name, value in sorted(metrics.items())}
+
+
+def write_metrics(metrics: Mapping[str, float], output_dir: Path, **extra: object) -> Path:
+    """`metrics.json`: the final test metrics plus context (checkpoint used, ...)."""
+    # JSON has no NaN: write null so every JSON reader can load the file.
+    clean = {name: (None if math.isnan(value) else value) for name, value in metrics.items()}
+    path = Path(output_dir) / METRICS_FILE
+    path.write_text(json.dumps({"metrics": clean, **extra}, indent=2, default=str) + "\n")
+    return path
+
+
+def write_confusion_matrix(matrix: torch.Tensor, class_names: list[str], output_dir: Path) -> Path:
+    """Rows are true classes, columns predicted classes."""
+    path = Path(output_dir) / CONFUSION_MATRIX_FILE
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["true \\ predicted", *class_names])
+        for name, row in zip(class_names, matrix.tolist(), strict=True):
+            writer.writerow([name, *row])
+    return path
+
+
+def print_summary(title: str, metrics: Mapping[str, float], artifacts: Mapping[str, object]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, value in metrics.items():
+        table.add_row(name, f"{value:.4f}")
+    console = Console()
+    console.print(table)
+    for label, location in artifacts.items():
+        console.print(f"{label}: [bold]{location}[/bold]")
+
+
+def report_test_results(
+    model, test_metrics: Mapping[str, float], output_dir: Path, artifacts: Mapping[str, object], **context
+) -> None:
+    """Write `metrics.json` and the confusion matrix of `model`'s test run, then print a summary."""
+    metrics_path = write_metrics(test_metrics, output_dir, **context)
+    matrix_path = write_confusion_matrix(
+        model.test_confusion.compute(), model.hparams.class_names, output_dir
+    )
+    print_summary(
+        "Test metrics",
+        test_metrics,
+        {"Run directory": output_dir, "Metrics": metrics_path, "Confusion matrix": matrix_path, **artifacts},
+    )

@@ -1,0 +1,53 @@
+"""Every config group option and experiment composes, and its values resolve."""
+
+from pathlib import Path
+
+import pytest
+from omegaconf import OmegaConf
+from omegaconf.errors import MissingMandatoryValue
+
+from {{ cookiecutter.package_name }}.config import CONFIG_DIR, wandb_should_run_offline
+
+GROUPS = ["data", "model", "trainer", "callbacks", "logger", "debug", "experiment"]
+OPTIONS = [(group, path.stem) for group in GROUPS for path in sorted((CONFIG_DIR / group).glob("*.yaml"))]
+
+
+@pytest.mark.parametrize(("group", "option"), OPTIONS, ids=[f"{g}={o}" for g, o in OPTIONS])
+def test_every_group_option_composes_and_resolves(make_config, group, option):
+    cfg = make_config("train", f"{group}={option}")
+    resolved = OmegaConf.to_container(cfg, resolve=True)
+    assert resolved["task_name"]
+    assert Path(resolved["paths"]["output_dir"]).is_dir()
+
+
+def test_experiments_select_what_they_promise(make_config):
+    pretrain = make_config("train", "experiment=transfer_digits_pretrain")
+    finetune = make_config("train", "experiment=transfer_digits_finetune")
+    assert list(pretrain.data.classes) == [0, 1, 2, 3, 4]
+    assert list(finetune.data.classes) == [5, 6, 7, 8, 9]
+    assert finetune.model.weights == pretrain.backbone_export_path
+    assert finetune.callbacks.backbone_finetuning.unfreeze_backbone_at_epoch == 2
+
+
+def test_eval_requires_a_checkpoint(make_config):
+    cfg = make_config("eval")
+    with pytest.raises(MissingMandatoryValue):
+        _ = cfg.ckpt_path
+
+
+def test_runs_started_in_the_same_second_get_different_directories(make_config):
+    first = make_config("train").paths.output_dir
+    second = make_config("train").paths.output_dir
+    assert first != second
+
+
+def test_wandb_runs_offline_without_credentials(monkeypatch, tmp_path):
+    monkeypatch.delenv("WANDB_API_KEY", raising=False)
+    monkeypatch.delenv("WANDB_MODE", raising=False)
+    monkeypatch.setenv("NETRC", str(tmp_path / "missing-netrc"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert wandb_should_run_offline()
+    monkeypatch.setenv("WANDB_API_KEY", "not-a-real-key")
+    assert not wandb_should_run_offline()
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    assert wandb_should_run_offline()
