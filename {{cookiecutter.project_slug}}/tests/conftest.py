@@ -27,7 +27,9 @@ def compose_config(config_name: str, overrides: list[str], log_dir: Path) -> Dic
     """What `python -m <package>.<config_name> <overrides>` would run, with its run directory in log_dir."""
     register_resolvers()
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose(config_name, overrides=[*overrides, f"paths.log_dir={log_dir}"], return_hydra_config=True)
+        cfg = compose(
+            config_name, overrides=[*overrides, f"paths.log_dir={log_dir}"], return_hydra_config=True
+        )
     output_dir = Path(cfg.hydra.run.dir)
     output_dir.mkdir(parents=True)
     HydraConfig().set_config(cfg)

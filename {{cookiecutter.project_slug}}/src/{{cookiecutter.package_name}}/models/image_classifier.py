@@ -69,6 +69,7 @@ class ImageClassifier(LightningModule):
         self.val_metrics = metrics.clone(prefix="val/")
         self.test_metrics = metrics.clone(prefix="test/")
         self.test_confusion = MulticlassConfusionMatrix(num_classes)
+        self.test_confusion_matrix: torch.Tensor | None = None  # rows: true classes, columns: predicted
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.head(self.backbone(images))
@@ -95,6 +96,10 @@ class ImageClassifier(LightningModule):
 
     def on_test_epoch_start(self) -> None:
         self.test_confusion.reset()
+
+    def on_test_epoch_end(self) -> None:
+        # compute() gathers the counts of every process, so every process must call it.
+        self.test_confusion_matrix = self.test_confusion.compute().cpu()
 
     def configure_optimizers(self) -> dict[str, Any]:
         # Only trainable parameters: a frozen backbone is added later by a fine-tuning callback.

@@ -56,9 +56,7 @@ def report_test_results(
 ) -> None:
     """Write `metrics.json` and the confusion matrix of `model`'s test run, then print a summary."""
     metrics_path = write_metrics(test_metrics, output_dir, **context)
-    matrix_path = write_confusion_matrix(
-        model.test_confusion.compute(), model.hparams.class_names, output_dir
-    )
+    matrix_path = write_confusion_matrix(model.test_confusion_matrix, model.hparams.class_names, output_dir)
     print_summary(
         "Test metrics",
         test_metrics,

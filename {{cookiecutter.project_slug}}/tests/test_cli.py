@@ -1,0 +1,68 @@
+"""The entry points as a user runs them, in fresh processes."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
+
+
+def run_module(module: str, *overrides: str, log_dir: Path) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", f"{{ cookiecutter.package_name }}.{module}", *overrides, f"paths.log_dir={log_dir}"]
+    return subprocess.run(
+        command,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "COLUMNS": "120"},
+    )
+
+
+def only_run_dir(log_dir: Path, task: str) -> Path:
+    (run_dir,) = (log_dir / task / "runs").iterdir()
+    return run_dir
+
+
+def test_help_lists_the_config_groups(tmp_path):
+    result = run_module("train", "--help", log_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    for group in ("data:", "model:", "trainer:", "experiment:"):
+        assert group in result.stdout
+
+
+@pytest.mark.slow
+def test_train_command_writes_metrics_into_its_run_directory(tmp_path):
+    result = run_module("train", "debug=fdr", log_dir=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads((only_run_dir(tmp_path, "debug") / "metrics.json").read_text())
+    assert "test/acc" in metrics["metrics"]
+    assert "Test metrics" in result.stdout
+
+
+@pytest.mark.slow
+def test_ddp_sim_trains_with_two_cpu_processes(tmp_path):
+    result = run_module(
+        "train",
+        "trainer=ddp_sim",
+        "trainer.max_epochs=1",
+        "+trainer.limit_train_batches=2",
+        "+trainer.limit_val_batches=1",
+        "+trainer.limit_test_batches=1",
+        log_dir=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "MEMBER: 2/2" in result.stdout + result.stderr  # the second of two processes started
+    run_dir = only_run_dir(tmp_path, "train")
+    assert json.loads((run_dir / "metrics.json").read_text())["metrics"]["test/acc"] is not None
+    assert (run_dir / "checkpoints" / "last.ckpt").is_file()
+
+
+def test_a_bad_override_is_rejected_before_training(tmp_path):
+    result = run_module("train", "data=no_such_dataset", log_dir=tmp_path)
+    assert result.returncode != 0
+    assert "Available options" in result.stderr and "digits" in result.stderr

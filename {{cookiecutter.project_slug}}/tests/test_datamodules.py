@@ -1,0 +1,91 @@
+"""Splits are seeded, stratified and leak-free; bad data locations fail with a clear message."""
+
+from pathlib import Path
+from urllib.error import URLError
+
+import pytest
+import torch
+from torchvision.datasets import CIFAR10
+
+from {{ cookiecutter.package_name }}.data.cifar10 import CIFAR10DataModule
+from {{ cookiecutter.package_name }}.data.digits import DigitsDataModule
+from {{ cookiecutter.package_name }}.data.image_folder import ImageFolderDataModule
+from tests.conftest import write_image_folder
+
+
+def split_labels(datamodule) -> dict[str, list[int]]:
+    datamodule.setup("fit")
+    return {
+        name: [int(label) for _, label in getattr(datamodule, f"{name}_set")]
+        for name in ("train", "val", "test")
+    }
+
+
+def test_digits_splits_are_seeded_disjoint_and_stratified():
+    first = DigitsDataModule(seed=1)
+    first.setup("fit")
+    again = DigitsDataModule(seed=1)
+    again.setup("fit")
+    other = DigitsDataModule(seed=2)
+    other.setup("fit")
+    assert torch.equal(first.test_set.tensors[0], again.test_set.tensors[0])
+    assert not torch.equal(first.test_set.tensors[0], other.test_set.tensors[0])
+    sizes = [len(first.train_set), len(first.val_set), len(first.test_set)]
+    assert sum(sizes) == 1797 and sizes[2] == pytest.approx(0.2 * 1797, abs=1)
+    test_labels = first.test_set.tensors[1]
+    assert set(test_labels.tolist()) == set(range(10))
+    assert first.train_set.tensors[0].shape[1:] == (3, 32, 32)
+
+
+def test_digit_subsets_are_relabelled_from_zero():
+    datamodule = DigitsDataModule(classes=[5, 6, 7, 8, 9])
+    labels = split_labels(datamodule)
+    assert datamodule.class_names == ["5", "6", "7", "8", "9"]
+    assert set(labels["train"]) == {0, 1, 2, 3, 4}
+
+
+def test_digit_subsets_need_two_real_digits():
+    with pytest.raises(ValueError, match="at least two distinct digits"):
+        DigitsDataModule(classes=[3, 12])
+
+
+def test_one_image_folder_is_split_by_a_seeded_ratio(image_folder):
+    datamodule = ImageFolderDataModule(str(image_folder), image_size=32, num_workers=0)
+    labels = split_labels(datamodule)
+    assert datamodule.class_names == ["cat", "dog"]
+    assert len(labels["train"]) + len(labels["val"]) + len(labels["test"]) == 20
+    assert sorted(set(labels["test"])) == [0, 1]
+    image, _ = datamodule.val_set[0]
+    assert image.shape == (3, 32, 32)
+
+
+def test_train_val_test_folders_are_used_as_given(tmp_path):
+    for split, count in (("train", 6), ("val", 3), ("test", 2)):
+        write_image_folder(tmp_path / "data" / split, per_class=count)
+    datamodule = ImageFolderDataModule(str(tmp_path / "data"), image_size=32, num_workers=0)
+    labels = split_labels(datamodule)
+    assert [len(labels[name]) for name in ("train", "val", "test")] == [12, 6, 4]
+
+
+def test_missing_image_folder_says_what_to_set(tmp_path):
+    with pytest.raises(FileNotFoundError, match="set data.data_dir"):
+        ImageFolderDataModule(str(tmp_path / "nowhere")).setup("fit")
+
+
+def test_partial_split_folders_name_the_missing_one(tmp_path):
+    write_image_folder(tmp_path / "data" / "train")
+    write_image_folder(tmp_path / "data" / "test")
+    with pytest.raises(FileNotFoundError, match="but not val/"):
+        ImageFolderDataModule(str(tmp_path / "data")).setup("fit")
+
+
+def test_cifar10_download_offline_explains_how_to_proceed(tmp_path, monkeypatch):
+    def offline(*args, **kwargs):
+        raise URLError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr(CIFAR10, "download", offline)
+    datamodule = CIFAR10DataModule(str(tmp_path / "cifar"))
+    with pytest.raises(RuntimeError, match="data=digits") as error:
+        datamodule.prepare_data()
+    assert CIFAR10.url in str(error.value)
+    assert str(Path(tmp_path / "cifar")) in str(error.value)

@@ -1,0 +1,103 @@
+"""Training end to end on every data source, and what a run leaves behind."""
+
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torchvision.datasets.cifar
+from torchvision.datasets import CIFAR10
+
+from {{ cookiecutter.package_name }}.train import train
+from tests.conftest import TINY_RUN
+
+
+def write_fake_cifar10(root: Path, images_per_batch: int = 20) -> Path:
+    """CIFAR-10's on-disk format (pickled dicts of uint8 rows), tiny, so no download is needed."""
+    folder = root / CIFAR10.base_folder
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    for name, _ in CIFAR10.train_list + CIFAR10.test_list:
+        batch = {
+            "data": rng.integers(0, 256, (images_per_batch, 3 * 32 * 32), dtype=np.uint8),
+            "labels": [i % 10 for i in range(images_per_batch)],
+        }
+        (folder / name).write_bytes(pickle.dumps(batch))
+    meta = {"label_names": [f"class {i}" for i in range(10)]}
+    (folder / CIFAR10.meta["filename"]).write_bytes(pickle.dumps(meta))
+    return root
+
+
+@pytest.fixture
+def fake_cifar10(tmp_path, monkeypatch) -> Path:
+    # The real files are checked against published MD5 sums, which fake files cannot match.
+    monkeypatch.setattr(torchvision.datasets.cifar, "check_integrity", lambda *args: True)
+    return write_fake_cifar10(tmp_path / "cifar10")
+
+
+def data_overrides(source: str, image_folder: Path, fake_cifar10: Path) -> list[str]:
+    return {
+        "digits": ["data=digits"],
+        "image_folder": ["data=image_folder", f"data.data_dir={image_folder}", "data.image_size=32"],
+        "cifar10": ["data=cifar10", f"data.data_dir={fake_cifar10}", "data.num_workers=0"],
+    }[source]
+
+
+@pytest.mark.parametrize("source", ["digits", "image_folder", "cifar10"])
+def test_fast_dev_run_trains_and_tests_each_data_source(make_config, image_folder, fake_cifar10, source):
+    cfg = make_config("train", "debug=fdr", *data_overrides(source, image_folder, fake_cifar10))
+    metrics = train(cfg)
+    assert {"train/loss", "val/acc", "test/acc", "test/f1"} <= metrics.keys()
+    written = json.loads((Path(cfg.paths.output_dir) / "metrics.json").read_text())
+    assert written["metrics"]["test/acc"] == pytest.approx(metrics["test/acc"])
+    assert (Path(cfg.paths.output_dir) / "confusion_matrix.csv").is_file()
+
+
+def test_a_run_keeps_best_and_last_checkpoints_that_load_safely(make_config):
+    cfg = make_config("train", *TINY_RUN)
+    metrics = train(cfg)
+    checkpoints = Path(cfg.paths.output_dir) / "checkpoints"
+    assert (checkpoints / "last.ckpt").is_file()
+    best = json.loads((Path(cfg.paths.output_dir) / "metrics.json").read_text())["checkpoint"]
+    assert Path(best).parent == checkpoints
+    assert "val/acc_best" in metrics
+    # weights_only=True refuses anything but tensors and plain containers: no pickled code runs.
+    checkpoint = torch.load(best, map_location="cpu", weights_only=True)
+    hyperparameters = checkpoint["hyper_parameters"]
+    assert hyperparameters["class_names"] == [str(d) for d in range(10)]
+    assert type(hyperparameters["optimizer"]) is dict
+
+
+def test_two_runs_with_the_same_seed_give_identical_metrics(make_config):
+    overrides = [*TINY_RUN, "seed=7", "trainer.deterministic=true"]
+    first = train(make_config("train", *overrides))
+    second = train(make_config("train", *overrides))
+    assert first == second
+
+
+def test_resuming_from_last_continues_the_killed_run(make_config):
+    first = make_config("train", *TINY_RUN)
+    train(first)
+    last = Path(first.paths.output_dir) / "checkpoints" / "last.ckpt"
+    steps_before = torch.load(last, map_location="cpu", weights_only=True)["global_step"]
+
+    resumed = make_config("train", *TINY_RUN, "trainer.max_epochs=2", "ckpt_path=last")
+    train(resumed)
+    new_last = Path(resumed.paths.output_dir) / "checkpoints" / "last.ckpt"
+    checkpoint = torch.load(new_last, map_location="cpu", weights_only=True)
+    assert checkpoint["epoch"] == 1
+    assert checkpoint["global_step"] == 2 * steps_before
+
+
+def test_resuming_without_any_checkpoint_is_an_error(make_config):
+    cfg = make_config("train", *TINY_RUN, "ckpt_path=last")
+    with pytest.raises(FileNotFoundError, match="no run under .* has a checkpoints/last.ckpt"):
+        train(cfg)
+
+
+def test_resuming_from_a_missing_file_is_an_error(make_config, tmp_path):
+    cfg = make_config("train", *TINY_RUN, f"ckpt_path={tmp_path / 'nope.ckpt'}")
+    with pytest.raises(FileNotFoundError, match="nope.ckpt does not exist"):
+        train(cfg)

@@ -1,0 +1,45 @@
+"""Transfer learning offline: pretrain on digits 0-4, then fine-tune that backbone on digits 5-9."""
+
+from pathlib import Path
+
+import torch
+
+from {{ cookiecutter.package_name }}.models.image_classifier import ImageClassifier
+from {{ cookiecutter.package_name }}.train import train
+from tests.conftest import TINY_RUN
+
+
+def test_finetuning_starts_from_the_pretrained_backbone_and_unfreezes_it(make_config, tmp_path, monkeypatch):
+    exported = tmp_path / "resnet18_digits_0-4.pth"
+    pretrain = make_config(
+        "train", "experiment=transfer_digits_pretrain", *TINY_RUN, f"backbone_export_path={exported}"
+    )
+    train(pretrain)
+    pretrained = torch.load(exported, map_location="cpu", weights_only=True)
+    assert "fc.weight" not in pretrained and "conv1.weight" in pretrained
+
+    seen = {}
+    original_hook = ImageClassifier.on_train_epoch_start
+
+    def record_trainable_backbone(self):
+        seen[self.current_epoch] = all(p.requires_grad for p in self.backbone.parameters())
+        seen.setdefault("initial_conv1", self.backbone.conv1.weight.detach().clone())
+        original_hook(self)
+
+    monkeypatch.setattr(ImageClassifier, "on_train_epoch_start", record_trainable_backbone)
+    finetune = make_config(
+        "train",
+        "experiment=transfer_digits_finetune",
+        *TINY_RUN,
+        "trainer.max_epochs=2",
+        f"model.weights={exported}",
+        "callbacks.backbone_finetuning.unfreeze_backbone_at_epoch=1",
+    )
+    train(finetune)
+
+    assert torch.equal(seen["initial_conv1"], pretrained["conv1.weight"])
+    assert seen[0] is False  # the new head learns on a frozen backbone first
+    assert seen[1] is True  # then the backbone is unfrozen
+    best = next(Path(finetune.paths.output_dir, "checkpoints").glob("epoch_*.ckpt"))
+    classes = torch.load(best, map_location="cpu", weights_only=True)["hyper_parameters"]["class_names"]
+    assert classes == ["5", "6", "7", "8", "9"]
