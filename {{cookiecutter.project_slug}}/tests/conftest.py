@@ -60,5 +60,15 @@ def write_image_folder(root: Path, classes: tuple[str, ...] = ("cat", "dog"), pe
 
 
 @pytest.fixture
+def tiny_run() -> list[str]:
+    return list(TINY_RUN)
+
+
+@pytest.fixture
+def make_image_folder() -> Callable[..., Path]:
+    return write_image_folder
+
+
+@pytest.fixture
 def image_folder(tmp_path: Path) -> Path:
     return write_image_folder(tmp_path / "images")

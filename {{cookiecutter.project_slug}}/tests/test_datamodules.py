@@ -10,7 +10,6 @@ from torchvision.datasets import CIFAR10
 from {{ cookiecutter.package_name }}.data.cifar10 import CIFAR10DataModule
 from {{ cookiecutter.package_name }}.data.digits import DigitsDataModule
 from {{ cookiecutter.package_name }}.data.image_folder import ImageFolderDataModule
-from tests.conftest import write_image_folder
 
 
 def split_labels(datamodule) -> dict[str, list[int]]:
@@ -59,9 +58,9 @@ def test_one_image_folder_is_split_by_a_seeded_ratio(image_folder):
     assert image.shape == (3, 32, 32)
 
 
-def test_train_val_test_folders_are_used_as_given(tmp_path):
+def test_train_val_test_folders_are_used_as_given(tmp_path, make_image_folder):
     for split, count in (("train", 6), ("val", 3), ("test", 2)):
-        write_image_folder(tmp_path / "data" / split, per_class=count)
+        make_image_folder(tmp_path / "data" / split, per_class=count)
     datamodule = ImageFolderDataModule(str(tmp_path / "data"), image_size=32, num_workers=0)
     labels = split_labels(datamodule)
     assert [len(labels[name]) for name in ("train", "val", "test")] == [12, 6, 4]
@@ -72,9 +71,9 @@ def test_missing_image_folder_says_what_to_set(tmp_path):
         ImageFolderDataModule(str(tmp_path / "nowhere")).setup("fit")
 
 
-def test_partial_split_folders_name_the_missing_one(tmp_path):
-    write_image_folder(tmp_path / "data" / "train")
-    write_image_folder(tmp_path / "data" / "test")
+def test_partial_split_folders_name_the_missing_one(tmp_path, make_image_folder):
+    make_image_folder(tmp_path / "data" / "train")
+    make_image_folder(tmp_path / "data" / "test")
     with pytest.raises(FileNotFoundError, match="but not val/"):
         ImageFolderDataModule(str(tmp_path / "data")).setup("fit")
 

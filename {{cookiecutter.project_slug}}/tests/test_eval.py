@@ -7,12 +7,11 @@ import pytest
 
 from {{ cookiecutter.package_name }}.eval import evaluate
 from {{ cookiecutter.package_name }}.train import train
-from tests.conftest import TINY_RUN
 
 
 @pytest.fixture
-def trained_checkpoint(make_config) -> Path:
-    cfg = make_config("train", *TINY_RUN)
+def trained_checkpoint(make_config, tiny_run) -> Path:
+    cfg = make_config("train", *tiny_run)
     train(cfg)
     return Path(cfg.paths.output_dir) / "checkpoints" / "last.ckpt"
 

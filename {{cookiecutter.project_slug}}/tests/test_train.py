@@ -11,7 +11,6 @@ import torchvision.datasets.cifar
 from torchvision.datasets import CIFAR10
 
 from {{ cookiecutter.package_name }}.train import train
-from tests.conftest import TINY_RUN
 
 
 def write_fake_cifar10(root: Path, images_per_batch: int = 20) -> Path:
@@ -55,8 +54,8 @@ def test_fast_dev_run_trains_and_tests_each_data_source(make_config, image_folde
     assert (Path(cfg.paths.output_dir) / "confusion_matrix.csv").is_file()
 
 
-def test_a_run_keeps_best_and_last_checkpoints_that_load_safely(make_config):
-    cfg = make_config("train", *TINY_RUN)
+def test_a_run_keeps_best_and_last_checkpoints_that_load_safely(make_config, tiny_run):
+    cfg = make_config("train", *tiny_run)
     metrics = train(cfg)
     checkpoints = Path(cfg.paths.output_dir) / "checkpoints"
     assert (checkpoints / "last.ckpt").is_file()
@@ -70,20 +69,20 @@ def test_a_run_keeps_best_and_last_checkpoints_that_load_safely(make_config):
     assert type(hyperparameters["optimizer"]) is dict
 
 
-def test_two_runs_with_the_same_seed_give_identical_metrics(make_config):
-    overrides = [*TINY_RUN, "seed=7", "trainer.deterministic=true"]
+def test_two_runs_with_the_same_seed_give_identical_metrics(make_config, tiny_run):
+    overrides = [*tiny_run, "seed=7", "trainer.deterministic=true"]
     first = train(make_config("train", *overrides))
     second = train(make_config("train", *overrides))
     assert first == second
 
 
-def test_resuming_from_last_continues_the_killed_run(make_config):
-    first = make_config("train", *TINY_RUN)
+def test_resuming_from_last_continues_the_killed_run(make_config, tiny_run):
+    first = make_config("train", *tiny_run)
     train(first)
     last = Path(first.paths.output_dir) / "checkpoints" / "last.ckpt"
     steps_before = torch.load(last, map_location="cpu", weights_only=True)["global_step"]
 
-    resumed = make_config("train", *TINY_RUN, "trainer.max_epochs=2", "ckpt_path=last")
+    resumed = make_config("train", *tiny_run, "trainer.max_epochs=2", "ckpt_path=last")
     train(resumed)
     new_last = Path(resumed.paths.output_dir) / "checkpoints" / "last.ckpt"
     checkpoint = torch.load(new_last, map_location="cpu", weights_only=True)
@@ -91,13 +90,13 @@ def test_resuming_from_last_continues_the_killed_run(make_config):
     assert checkpoint["global_step"] == 2 * steps_before
 
 
-def test_resuming_without_any_checkpoint_is_an_error(make_config):
-    cfg = make_config("train", *TINY_RUN, "ckpt_path=last")
+def test_resuming_without_any_checkpoint_is_an_error(make_config, tiny_run):
+    cfg = make_config("train", *tiny_run, "ckpt_path=last")
     with pytest.raises(FileNotFoundError, match="no run under .* has a checkpoints/last.ckpt"):
         train(cfg)
 
 
-def test_resuming_from_a_missing_file_is_an_error(make_config, tmp_path):
-    cfg = make_config("train", *TINY_RUN, f"ckpt_path={tmp_path / 'nope.ckpt'}")
+def test_resuming_from_a_missing_file_is_an_error(make_config, tmp_path, tiny_run):
+    cfg = make_config("train", *tiny_run, f"ckpt_path={tmp_path / 'nope.ckpt'}")
     with pytest.raises(FileNotFoundError, match="nope.ckpt does not exist"):
         train(cfg)

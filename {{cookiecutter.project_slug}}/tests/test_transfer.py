@@ -6,13 +6,14 @@ import torch
 
 from {{ cookiecutter.package_name }}.models.image_classifier import ImageClassifier
 from {{ cookiecutter.package_name }}.train import train
-from tests.conftest import TINY_RUN
 
 
-def test_finetuning_starts_from_the_pretrained_backbone_and_unfreezes_it(make_config, tmp_path, monkeypatch):
+def test_finetuning_starts_from_the_pretrained_backbone_and_unfreezes_it(
+    make_config, tmp_path, monkeypatch, tiny_run
+):
     exported = tmp_path / "resnet18_digits_0-4.pth"
     pretrain = make_config(
-        "train", "experiment=transfer_digits_pretrain", *TINY_RUN, f"backbone_export_path={exported}"
+        "train", "experiment=transfer_digits_pretrain", *tiny_run, f"backbone_export_path={exported}"
     )
     train(pretrain)
     pretrained = torch.load(exported, map_location="cpu", weights_only=True)
@@ -30,7 +31,7 @@ def test_finetuning_starts_from_the_pretrained_backbone_and_unfreezes_it(make_co
     finetune = make_config(
         "train",
         "experiment=transfer_digits_finetune",
-        *TINY_RUN,
+        *tiny_run,
         "trainer.max_epochs=2",
         f"model.weights={exported}",
         "callbacks.backbone_finetuning.unfreeze_backbone_at_epoch=1",

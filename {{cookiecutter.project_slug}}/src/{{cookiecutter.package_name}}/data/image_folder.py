@@ -67,6 +67,7 @@ class ImageFolderDataModule(ClassificationDataModule):
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:
             return
+        self._check_data_dir()
         train_tf, eval_tf = train_transform(self.image_size), eval_transform(self.image_size)
         if self.has_split_folders:
             splits = {name: ImageFolder(str(self.data_dir / name)) for name in SPLIT_NAMES}

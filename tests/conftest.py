@@ -1,0 +1,42 @@
+"""Bake projects from this template into temporary directories, sharing one Python environment."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cookiecutter.main import cookiecutter
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[1]
+DEFAULTS = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
+# The tools of the shared environment (ruff, pre-commit, ...) run from the same bin/ as this Python.
+ENV_BIN = Path(sys.executable).parent
+# Baking runs the post-generation hook in this process: let it find pre-commit as a user's shell would.
+os.environ["PATH"] = f"{ENV_BIN}{os.pathsep}{os.environ['PATH']}"
+
+
+def bake(output_dir: Path, **answers: str) -> Path:
+    """Generate a project with the default answers except `answers`; returns its directory."""
+    return Path(cookiecutter(str(TEMPLATE_DIR), no_input=True, extra_context=answers, output_dir=str(output_dir)))
+
+
+def project_env(project: Path) -> dict[str, str]:
+    """Run a generated project's code from its source tree with the shared environment's packages."""
+    return {
+        **os.environ,
+        "PYTHONPATH": str(project / "src"),
+        "COLUMNS": "120",
+    }
+
+
+def run_in(project: Path, *command: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        command, cwd=project, env=env or project_env(project), capture_output=True, text=True, timeout=900
+    )
+
+
+@pytest.fixture(scope="session")
+def default_project(tmp_path_factory) -> Path:
+    return bake(tmp_path_factory.mktemp("default"))

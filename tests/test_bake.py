@@ -1,0 +1,136 @@
+"""Bake with the defaults and with each option varied one at a time; every result must be well-formed."""
+
+import ast
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ENV_BIN, bake
+
+UNUSUAL_NAME = {"project_name": "Análise de Imagens Ü", "author_name": 'Zoë "Zo" O\'Brien-Ñúñez'}
+# One entry per answer that differs from the defaults (cookiecutter-django's approach).
+VARIANTS = {
+    "defaults": {},
+    "license=Apache-2.0": {"license": "Apache-2.0"},
+    "license=BSD-3-Clause": {"license": "BSD-3-Clause"},
+    "license=none": {"license": "none"},
+    "logger=tensorboard": {"logger": "tensorboard"},
+    "logger=wandb": {"logger": "wandb"},
+    "logger=mlflow": {"logger": "mlflow"},
+    "ci=none": {"ci": "none"},
+    "init_git=no": {"init_git": "no"},
+    "python_version=3.10": {"python_version": "3.10"},
+    "python_version=3.13": {"python_version": "3.13"},
+    "unusual names": UNUSUAL_NAME,
+    "explicit slug and package": {"project_slug": "my-capstone", "package_name": "vision_lab"},
+}
+
+
+@pytest.fixture(scope="module", params=list(VARIANTS), ids=list(VARIANTS))
+def baked(request, tmp_path_factory) -> tuple[dict, Path]:
+    answers = VARIANTS[request.param]
+    return answers, bake(tmp_path_factory.mktemp("bake"), **answers)
+
+
+def project_files(project: Path) -> list[Path]:
+    return [path for path in project.rglob("*") if path.is_file() and ".git" not in path.parts]
+
+
+def test_nothing_is_left_unrendered(baked):
+    _, project = baked
+    for path in project_files(project):
+        text = path.read_text(encoding="utf-8")
+        assert "{{" not in text or "${{" in text, f"unrendered '{{{{' in {path}"  # ${{ }} is GitHub's syntax
+        assert "{%" not in text, f"unrendered '{{%' in {path}"
+        assert "cookiecutter" not in path.relative_to(project).as_posix(), path
+
+
+def test_every_python_yaml_and_toml_file_parses(baked):
+    _, project = baked
+    for path in project_files(project):
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".py":
+            ast.parse(text, filename=str(path))
+        elif path.suffix in (".yaml", ".yml"):
+            yaml.safe_load(text)
+        elif path.suffix == ".toml":
+            tomllib.loads(text)
+
+
+def test_ruff_lint_and_format_pass(baked):
+    _, project = baked
+    for command in (["check", "."], ["format", "--check", "."]):
+        result = subprocess.run([str(ENV_BIN / "ruff"), *command], cwd=project, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_answers_reach_the_project(baked):
+    answers, project = baked
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    train_config = yaml.safe_load((project / "configs" / "train.yaml").read_text())
+    logger = answers.get("logger", "csv")
+    python_version = answers.get("python_version", "3.11")
+
+    assert pyproject["project"]["requires-python"] == f">={python_version}"
+    assert pyproject["tool"]["ruff"]["target-version"] == f"py{python_version.replace('.', '')}"
+    assert {"logger": logger} in train_config["defaults"]
+    assert pyproject["project"]["authors"][0]["name"] == answers.get("author_name", "Your Name")
+    package = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"][0]
+    assert (project / package / "train.py").is_file()
+    if logger != "csv":
+        assert any(dep.startswith(logger) for dep in pyproject["project"]["dependencies"])
+
+    license_file = project / "LICENSE"
+    license_answer = answers.get("license", "MIT")
+    assert license_file.exists() == (license_answer != "none")
+    if license_answer != "none":
+        assert pyproject["project"]["license"] == license_answer
+        first_words = {"MIT": "MIT License", "Apache-2.0": "Apache License", "BSD-3-Clause": "BSD 3-Clause"}
+        assert first_words[license_answer] in license_file.read_text()
+    assert (project / ".github" / "workflows" / "ci.yaml").exists() == (answers.get("ci", "github") == "github")
+
+
+def test_unusual_names_become_valid_identifiers(tmp_path):
+    project = bake(tmp_path, **UNUSUAL_NAME)
+    assert project.name == "analise-de-imagens-u"
+    assert (project / "src" / "analise_de_imagens_u" / "train.py").is_file()
+    assert "# Análise de Imagens Ü" in (project / "README.md").read_text(encoding="utf-8")
+
+
+def git(project: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=project, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_git_repository_has_one_clean_initial_commit_by_the_author(tmp_path, monkeypatch):
+    # A machine with no git identity at all: the commit must use the answers.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for variable in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL"):
+        monkeypatch.delenv(variable, raising=False)
+    project = bake(tmp_path / "out", author_name="Ada Lovelace", author_email="ada@example.org")
+    assert git(project, "rev-list", "--count", "HEAD") == "1"
+    assert git(project, "log", "-1", "--format=%an <%ae>") == "Ada Lovelace <ada@example.org>"
+    assert git(project, "status", "--porcelain") == ""
+    assert git(project, "branch", "--show-current") == "main"
+
+
+def test_no_git_repository_when_declined(tmp_path):
+    assert not (bake(tmp_path, init_git="no") / ".git").exists()
+
+
+def test_post_generation_hook_is_idempotent(tmp_path):
+    project = bake(tmp_path, license="none", ci="none")
+    hook = Path(__file__).resolve().parents[1] / "hooks" / "post_gen_project.py"
+    rendered = hook.read_text().replace(
+        '{{ cookiecutter | tojson }}',
+        '{"license": "none", "ci": "none", "init_git": "yes", "author_name": "A", "author_email": "a@b.co"}',
+    )
+    script = tmp_path / "post_gen_again.py"
+    script.write_text(rendered)
+    for _ in range(2):
+        subprocess.run(["python3", str(script)], cwd=project, check=True, capture_output=True)
+    assert git(project, "rev-list", "--count", "HEAD") == "1"
+    assert not (project / "LICENSE").exists() and not (project / ".github").exists()

@@ -1,0 +1,60 @@
+"""Generated projects pass their own checks: their test suite, and every pre-commit hook."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ENV_BIN, bake, project_env, run_in
+
+pytestmark = pytest.mark.slow
+
+# A second combination far from the defaults: unusual names, another logger, no licence, no CI.
+OTHER_COMBINATION = {
+    "project_name": "Análise de Imagens Ü",
+    "author_name": "Zoë Ñúñez",
+    "logger": "tensorboard",
+    "license": "none",
+    "ci": "none",
+}
+
+
+@pytest.fixture(scope="module")
+def other_project(tmp_path_factory) -> Path:
+    return bake(tmp_path_factory.mktemp("other"), **OTHER_COMBINATION)
+
+
+@pytest.mark.parametrize("project_fixture", ["default_project", "other_project"])
+def test_generated_test_suite_passes(request, project_fixture):
+    project = request.getfixturevalue(project_fixture)
+    result = run_in(project, str(ENV_BIN / "python"), "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    assert " passed" in result.stdout and " failed" not in result.stdout
+
+
+@pytest.mark.parametrize("project_fixture", ["default_project", "other_project"])
+def test_pre_commit_passes_on_every_file(request, project_fixture):
+    project = request.getfixturevalue(project_fixture)
+    result = run_in(project, str(ENV_BIN / "pre-commit"), "run", "--all-files", "--show-diff-on-failure")
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    assert "Passed" in result.stdout
+    # Hooks must not have changed anything: the generated files are already clean.
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=project, capture_output=True, text=True)
+    assert status.stdout == ""
+
+
+def test_wandb_logger_trains_offline_without_an_account(tmp_path):
+    project = bake(tmp_path, logger="wandb", init_git="no")
+    # No key, no `wandb login` (~/.netrc): a student's first run.
+    env = {**project_env(project), "HOME": str(tmp_path)}
+    for variable in ("WANDB_API_KEY", "WANDB_MODE", "NETRC"):
+        env.pop(variable, None)
+    # A short real run: fast_dev_run would switch the loggers off.
+    overrides = ["trainer=cpu", "trainer.max_epochs=1", "+trainer.limit_train_batches=2"]
+    overrides += ["+trainer.limit_val_batches=1", "+trainer.limit_test_batches=1"]
+    result = run_in(project, str(ENV_BIN / "python"), "-m", "capstone_project.train", *overrides, env=env)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    (run_dir,) = (project / "logs" / "train" / "runs").iterdir()
+    assert list((run_dir / "wandb").glob("offline-run-*")), "wandb did not write an offline run"
+    assert "test/acc" in json.loads((run_dir / "metrics.json").read_text())["metrics"]

@@ -1,0 +1,43 @@
+"""Invalid answers are rejected with one clear sentence each, and leave no half-made project behind."""
+
+import pytest
+from cookiecutter.exceptions import FailedHookException
+
+from tests.conftest import bake
+
+INVALID = [
+    ({"project_slug": "My Project"}, "project_slug 'My Project' is not a valid folder name"),
+    ({"project_slug": "-capstone"}, "project_slug '-capstone' is not a valid folder name"),
+    ({"package_name": "torch"}, "package_name 'torch' would shadow the module"),
+    ({"package_name": "lightning"}, "package_name 'lightning' would shadow the module"),
+    ({"package_name": "json"}, "package_name 'json' would shadow the module"),
+    ({"package_name": "class"}, "package_name 'class' is a Python keyword"),
+    ({"package_name": "2048_game"}, "package_name '2048_game' is not an importable Python name"),
+    ({"package_name": "my-package"}, "package_name 'my-package' is not an importable Python name"),
+    ({"project_name": "2048 Game"}, "package_name '2048_game' is not an importable Python name"),
+    ({"python_version": "2.7"}, "python_version '2.7' is not supported: choose one of 3.10, 3.11"),
+    ({"author_email": "not-an-email"}, "author_email 'not-an-email' is not an e-mail address"),
+    ({"author_name": "  "}, "author_name is empty"),
+    ({"project_name": " ", "project_slug": "blank-name"}, "project_name is empty"),
+]
+
+
+@pytest.mark.parametrize(("answers", "message"), INVALID, ids=[str(a) for a, _ in INVALID])
+def test_invalid_answer_is_rejected_with_a_clear_sentence(tmp_path, capfd, answers, message):
+    with pytest.raises(FailedHookException):
+        bake(tmp_path, init_git="no", **answers)
+    assert f"ERROR: {message}" in capfd.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # nothing half-made is left
+
+
+def test_every_problem_is_reported_at_once(tmp_path, capfd):
+    with pytest.raises(FailedHookException):
+        bake(tmp_path, package_name="torch", author_email="nope", python_version="3.9")
+    errors = [line for line in capfd.readouterr().err.splitlines() if line.startswith("ERROR: ")]
+    assert len(errors) == 3
+
+
+def test_an_unknown_choice_is_rejected_before_generation(tmp_path):
+    with pytest.raises(ValueError, match="choices are"):
+        bake(tmp_path, license="GPL")
+    assert list(tmp_path.iterdir()) == []
