@@ -19,7 +19,9 @@ os.environ["PATH"] = f"{ENV_BIN}{os.pathsep}{os.environ['PATH']}"
 
 def bake(output_dir: Path, **answers: str) -> Path:
     """Generate a project with the default answers except `answers`; returns its directory."""
-    return Path(cookiecutter(str(TEMPLATE_DIR), no_input=True, extra_context=answers, output_dir=str(output_dir)))
+    return Path(
+        cookiecutter(str(TEMPLATE_DIR), no_input=True, extra_context=answers, output_dir=str(output_dir))
+    )
 
 
 def project_env(project: Path) -> dict[str, str]:

@@ -63,7 +63,9 @@ def test_every_python_yaml_and_toml_file_parses(baked):
 def test_ruff_lint_and_format_pass(baked):
     _, project = baked
     for command in (["check", "."], ["format", "--check", "."]):
-        result = subprocess.run([str(ENV_BIN / "ruff"), *command], cwd=project, capture_output=True, text=True)
+        result = subprocess.run(
+            [str(ENV_BIN / "ruff"), *command], cwd=project, capture_output=True, text=True
+        )
         assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -90,7 +92,9 @@ def test_the_answers_reach_the_project(baked):
         assert pyproject["project"]["license"] == license_answer
         first_words = {"MIT": "MIT License", "Apache-2.0": "Apache License", "BSD-3-Clause": "BSD 3-Clause"}
         assert first_words[license_answer] in license_file.read_text()
-    assert (project / ".github" / "workflows" / "ci.yaml").exists() == (answers.get("ci", "github") == "github")
+    assert (project / ".github" / "workflows" / "ci.yaml").exists() == (
+        answers.get("ci", "github") == "github"
+    )
 
 
 def test_unusual_names_become_valid_identifiers(tmp_path):
@@ -101,7 +105,9 @@ def test_unusual_names_become_valid_identifiers(tmp_path):
 
 
 def git(project: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=project, capture_output=True, text=True, check=True).stdout.strip()
+    return subprocess.run(
+        ["git", *args], cwd=project, capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def test_git_repository_has_one_clean_initial_commit_by_the_author(tmp_path, monkeypatch):
@@ -125,7 +131,7 @@ def test_post_generation_hook_is_idempotent(tmp_path):
     project = bake(tmp_path, license="none", ci="none")
     hook = Path(__file__).resolve().parents[1] / "hooks" / "post_gen_project.py"
     rendered = hook.read_text().replace(
-        '{{ cookiecutter | tojson }}',
+        "{{ cookiecutter | tojson }}",
         '{"license": "none", "ci": "none", "init_git": "yes", "author_name": "A", "author_email": "a@b.co"}',
     )
     script = tmp_path / "post_gen_again.py"
