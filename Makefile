@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR := build
 DEMO_PROJECT := $(DEMO_DIR)/capstone-project
+# The generation hook and the demo find the tools (pre-commit, ...) of .venv first.
+export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: help venv demo test lint clean
 

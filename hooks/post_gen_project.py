@@ -11,6 +11,7 @@ from pathlib import Path
 
 ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 PROJECT_DIR = Path.cwd()
+INITIAL_COMMIT_MESSAGE = "Initial commit from the capstone template"
 
 # Paths that exist only for one answer of an option.
 OPTIONAL_PATHS = {
@@ -42,11 +43,17 @@ def create_git_repository() -> None:
     if shutil.which("git") is None:
         print("git is not installed: skipped creating the repository (run `git init` later).")
         return
-    run_git("init", "--quiet", "--initial-branch=main")
-    run_git("add", "--all")
     identity = ["-c", f"user.name={ANSWERS['author_name']}", "-c", f"user.email={ANSWERS['author_email']}"]
-    # --no-verify: the commit must not depend on hooks the user may have installed globally.
-    run_git(*identity, "commit", "--quiet", "--no-verify", "-m", "Initial commit from the capstone template")
+    try:
+        run_git("init", "--quiet", "--initial-branch=main")
+        run_git("add", "--all")
+        # --no-verify: the commit must not depend on hooks the user may have installed globally.
+        run_git(*identity, "commit", "--quiet", "--no-verify", "-m", INITIAL_COMMIT_MESSAGE)
+    except subprocess.CalledProcessError as error:
+        # A failing hook would make cookiecutter delete the finished project: warn instead.
+        reason = error.stderr.strip()
+        print(f"WARNING: the project is complete, but creating its git repository failed: {reason}")
+        return
     install_pre_commit_hook()
 
 

@@ -6,8 +6,6 @@ from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
-LOGGER_PACKAGES = {"wandb": "wandb", "mlflow": "mlflow", "tensorboard": "tensorboard"}
-
 
 def instantiate_callbacks(config: DictConfig | None) -> list[Any]:
     """One callback per entry that has a `_target_`; entries set to null are switched off."""
@@ -29,8 +27,8 @@ def instantiate_loggers(config: DictConfig | None) -> list[Any]:
         except InstantiationException as error:
             if not isinstance(error.__cause__, ImportError):
                 raise
-            extra = LOGGER_PACKAGES.get(name, name)
+            # The optional extras in pyproject.toml are named after the logger configs.
             raise ModuleNotFoundError(
-                f"logger={name} needs the '{extra}' package: pip install -e '.[{extra}]' ({error.__cause__})"
+                f"logger={name} needs the '{name}' package: pip install -e '.[{name}]' ({error.__cause__})"
             ) from error
     return loggers

@@ -1,0 +1,20 @@
+"""Callbacks and loggers built from their config groups."""
+
+import pytest
+from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+from omegaconf import OmegaConf
+
+from {{ cookiecutter.package_name }}.utils.instantiate import instantiate_callbacks, instantiate_loggers
+
+
+def test_callbacks_set_to_null_are_switched_off(make_config):
+    cfg = make_config("train", "callbacks.lr_monitor=null", "callbacks.rich_progress_bar=null")
+    kinds = {type(callback) for callback in instantiate_callbacks(cfg.callbacks)}
+    assert {ModelCheckpoint, EarlyStopping} <= kinds
+    assert len(kinds) == 3  # checkpoint, early stopping, model summary
+
+
+def test_a_logger_whose_package_is_missing_says_how_to_install_it():
+    config = OmegaConf.create({"wandb": {"_target_": "missing_logger_package.WandbLogger"}})
+    with pytest.raises(ModuleNotFoundError, match=r"pip install -e '\.\[wandb\]'"):
+        instantiate_loggers(config)
