@@ -76,18 +76,22 @@ def test_two_runs_with_the_same_seed_give_identical_metrics(make_config, tiny_ru
     assert first == second
 
 
-def test_resuming_from_last_continues_the_killed_run(make_config, tiny_run):
+def test_resuming_from_last_continues_the_killed_run(make_config, tiny_run, recwarn):
     first = make_config("train", *tiny_run)
     train(first)
-    last = Path(first.paths.output_dir) / "checkpoints" / "last.ckpt"
-    steps_before = torch.load(last, map_location="cpu", weights_only=True)["global_step"]
+    checkpoints = Path(first.paths.output_dir) / "checkpoints"
+    before = torch.load(checkpoints / "last.ckpt", map_location="cpu", weights_only=True)
 
     resumed = make_config("train", *tiny_run, "trainer.max_epochs=2", "ckpt_path=last")
-    train(resumed)
-    new_last = Path(resumed.paths.output_dir) / "checkpoints" / "last.ckpt"
-    checkpoint = torch.load(new_last, map_location="cpu", weights_only=True)
-    assert checkpoint["epoch"] == 1
-    assert checkpoint["global_step"] == 2 * steps_before
+    metrics = train(resumed)
+    # The resumed run keeps its checkpoints with the interrupted run's, so the best one stays comparable.
+    after = torch.load(checkpoints / "last.ckpt", map_location="cpu", weights_only=True)
+    assert after["epoch"] == 1
+    assert after["global_step"] == 2 * before["global_step"]
+    assert not any("dirpath has changed" in str(warning.message) for warning in recwarn)
+    (checkpoint_state,) = (v for k, v in after["callbacks"].items() if k.startswith("ModelCheckpoint"))
+    assert len(checkpoint_state["best_k_models"]) == 1
+    assert metrics["val/acc_best"] == pytest.approx(float(checkpoint_state["best_model_score"]))
 
 
 def test_resuming_without_any_checkpoint_is_an_error(make_config, tiny_run):

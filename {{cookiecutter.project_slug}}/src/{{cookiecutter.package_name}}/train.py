@@ -31,6 +31,10 @@ def train(cfg: DictConfig) -> dict[str, float]:
     if cfg.get("seed") is not None:
         L.seed_everything(cfg.seed, workers=True)
 
+    if resume_from:
+        log.info("Resuming from %s", resume_from)
+        continue_checkpoints_in(cfg, resume_from.parent)
+
     datamodule = instantiate(cfg.data)
     model = instantiate(cfg.model, num_classes=datamodule.num_classes, class_names=datamodule.class_names)
     trainer = instantiate(
@@ -41,8 +45,6 @@ def train(cfg: DictConfig) -> dict[str, float]:
     for logger in trainer.loggers:
         logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
 
-    if resume_from:
-        log.info("Resuming from %s", resume_from)
     trainer.fit(model, datamodule=datamodule, ckpt_path=resume_from, weights_only=True)
     metrics = to_floats(trainer.callback_metrics)
     checkpoint = trainer.checkpoint_callback
@@ -58,6 +60,16 @@ def train(cfg: DictConfig) -> dict[str, float]:
     if trainer.is_global_zero:
         write_run_artifacts(cfg, model, metrics, output_dir, best_path)
     return metrics
+
+
+def continue_checkpoints_in(cfg: DictConfig, checkpoint_dir: Path) -> None:
+    """Keep saving into the resumed run's checkpoint folder.
+
+    ModelCheckpoint restores its best score and top-k list only when its folder is unchanged; in a new
+    folder a resumed run could pick a worse "best" checkpoint than the one saved before the interruption.
+    """
+    if cfg.get("callbacks") and cfg.callbacks.get("model_checkpoint"):
+        cfg.callbacks.model_checkpoint.dirpath = str(checkpoint_dir)
 
 
 def write_run_artifacts(cfg: DictConfig, model, metrics: dict, output_dir: Path, best_path: str) -> None:

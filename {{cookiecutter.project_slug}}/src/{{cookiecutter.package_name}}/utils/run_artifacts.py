@@ -39,6 +39,7 @@ def write_confusion_matrix(matrix: torch.Tensor, class_names: list[str], output_
 def print_summary(title: str, metrics: Mapping[str, float], artifacts: Mapping[str, object]) -> None:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=title)
     table.add_column("metric")
@@ -48,7 +49,8 @@ def print_summary(title: str, metrics: Mapping[str, float], artifacts: Mapping[s
     console = Console()
     console.print(table)
     for label, location in artifacts.items():
-        console.print(f"{label}: [bold]{location}[/bold]")
+        # Text, not markup: a path may contain [brackets]; soft_wrap keeps it copy-pasteable.
+        console.print(Text.assemble(f"{label}: ", (str(location), "bold")), soft_wrap=True)
 
 
 def report_test_results(
