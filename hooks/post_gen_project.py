@@ -43,7 +43,9 @@ def create_git_repository() -> None:
     if shutil.which("git") is None:
         print("git is not installed: skipped creating the repository (run `git init` later).")
         return
+    # The author answers as identity, and no signing: a user's global gpgsign must not break generation.
     identity = ["-c", f"user.name={ANSWERS['author_name']}", "-c", f"user.email={ANSWERS['author_email']}"]
+    identity += ["-c", "commit.gpgsign=false"]
     try:
         run_git("init", "--quiet", "--initial-branch=main")
         run_git("add", "--all")
@@ -51,6 +53,8 @@ def create_git_repository() -> None:
         run_git(*identity, "commit", "--quiet", "--no-verify", "-m", INITIAL_COMMIT_MESSAGE)
     except subprocess.CalledProcessError as error:
         # A failing hook would make cookiecutter delete the finished project: warn instead.
+        # Leave no half-made repository behind, so that running the hook again tries again.
+        shutil.rmtree(PROJECT_DIR / ".git", ignore_errors=True)
         reason = error.stderr.strip()
         print(f"WARNING: the project is complete, but creating its git repository failed: {reason}")
         return

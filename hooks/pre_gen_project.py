@@ -28,13 +28,17 @@ SHADOWED_MODULES = frozenset(
         "torchvision", "wandb", "yaml", "pip", "src", "tests", "configs",
     }
 )  # fmt: skip
+STDLIB_MODULES = getattr(sys, "stdlib_module_names", frozenset())  # Python 3.10+
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
 PACKAGE_PATTERN = re.compile(r"^[a-z_][a-z0-9_]*$")
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL_PATTERN = re.compile(r"^[^@\s\"'\\]+@[^@\s\"'\\]+\.[^@\s\"'\\]+$")
+# PEP 440 release versions (with optional pre, post and dev parts): what packaging tools accept.
+VERSION_PATTERN = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?$")
 
 
 def find_problems(answers: dict) -> list[str]:
     """Return one sentence per invalid answer."""
+    answers = {key: str(value) for key, value in answers.items() if not key.startswith("_")}
     problems = []
     if not answers["project_name"].strip():
         problems.append("project_name is empty: give your project a name, e.g. 'Capstone Project'.")
@@ -54,7 +58,7 @@ def find_problems(answers: dict) -> list[str]:
         )
     elif keyword.iskeyword(package) or keyword.issoftkeyword(package):
         problems.append(f"package_name '{package}' is a Python keyword: choose another name.")
-    elif package in sys.stdlib_module_names or package in SHADOWED_MODULES:
+    elif package in STDLIB_MODULES or package in SHADOWED_MODULES:
         problems.append(
             f"package_name '{package}' would shadow the module of the same name that the project "
             f"imports: choose a more specific name (e.g. 'my_{package}')."
@@ -69,6 +73,11 @@ def find_problems(answers: dict) -> list[str]:
         problems.append(
             f"author_email '{answers['author_email']}' is not an e-mail address: use the form "
             "name@example.com."
+        )
+    if not VERSION_PATTERN.match(answers["version"]):
+        problems.append(
+            f"version '{answers['version']}' is not a Python package version: use the form 0.1.0 "
+            "(optionally with a suffix such as 0.1.0rc1 or 0.1.0.dev0)."
         )
     if not answers["author_name"].strip():
         problems.append("author_name is empty: it is needed for the licence and the first git commit.")

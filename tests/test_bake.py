@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ENV_BIN, bake
+from tests.conftest import DEFAULTS, ENV_BIN, bake
 
 UNUSUAL_NAME = {"project_name": "Análise de Imagens Ü", "author_name": 'Zoë "Zo" O\'Brien-Ñúñez'}
 # One entry per answer that differs from the defaults (cookiecutter-django's approach).
@@ -26,6 +26,7 @@ VARIANTS = {
     "python_version=3.13": {"python_version": "3.13"},
     "unusual names": UNUSUAL_NAME,
     "explicit slug and package": {"project_slug": "my-capstone", "package_name": "vision_lab"},
+    "quotes and backslashes": {"description": 'Says "hi" \\ and\ttabs', "author_name": 'A "B" \\ C'},
 }
 
 
@@ -80,6 +81,7 @@ def test_the_answers_reach_the_project(baked):
     assert pyproject["tool"]["ruff"]["target-version"] == f"py{python_version.replace('.', '')}"
     assert {"logger": logger} in train_config["defaults"]
     assert pyproject["project"]["authors"][0]["name"] == answers.get("author_name", "Your Name")
+    assert pyproject["project"]["description"] == answers.get("description", DEFAULTS["description"])
     package = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"][0]
     assert (project / package / "train.py").is_file()
     if logger != "csv":
@@ -119,7 +121,7 @@ def test_git_repository_has_one_clean_initial_commit_by_the_author(tmp_path, mon
     project = bake(tmp_path / "out", author_name="Ada Lovelace", author_email="ada@example.org")
     assert git(project, "rev-list", "--count", "HEAD") == "1"
     assert git(project, "log", "-1", "--format=%an <%ae>") == "Ada Lovelace <ada@example.org>"
-    assert git(project, "status", "--porcelain") == ""
+    assert git(project, "status", "--porcelain", "--ignored") == ""  # every generated file is committed
     assert git(project, "branch", "--show-current") == "main"
 
 

@@ -17,6 +17,8 @@ INVALID = [
     ({"project_name": "2048 Game"}, "package_name '2048_game' is not an importable Python name"),
     ({"python_version": "2.7"}, "python_version '2.7' is not supported: choose one of 3.10, 3.11"),
     ({"author_email": "not-an-email"}, "author_email 'not-an-email' is not an e-mail address"),
+    ({"author_email": 'a"b@example.com'}, "author_email 'a\"b@example.com' is not an e-mail address"),
+    ({"version": "v1"}, "version 'v1' is not a Python package version"),
     ({"author_name": "  "}, "author_name is empty"),
     ({"project_name": " ", "project_slug": "blank-name"}, "project_name is empty"),
 ]

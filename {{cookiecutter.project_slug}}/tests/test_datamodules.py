@@ -21,11 +21,11 @@ def split_labels(datamodule) -> dict[str, list[int]]:
 
 
 def test_digits_splits_are_seeded_disjoint_and_stratified():
-    first = DigitsDataModule(seed=1)
+    first = DigitsDataModule(split_seed=1)
     first.setup("fit")
-    again = DigitsDataModule(seed=1)
+    again = DigitsDataModule(split_seed=1)
     again.setup("fit")
-    other = DigitsDataModule(seed=2)
+    other = DigitsDataModule(split_seed=2)
     other.setup("fit")
     assert torch.equal(first.test_set.tensors[0], again.test_set.tensors[0])
     assert not torch.equal(first.test_set.tensors[0], other.test_set.tensors[0])

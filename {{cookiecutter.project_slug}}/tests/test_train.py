@@ -69,6 +69,18 @@ def test_a_run_keeps_best_and_last_checkpoints_that_load_safely(make_config, tin
     assert type(hyperparameters["optimizer"]) is dict
 
 
+def test_training_without_a_logger(make_config, tiny_run):
+    cfg = make_config("train", *tiny_run, "logger=none")
+    assert "test/acc" in train(cfg)
+    assert not (Path(cfg.paths.output_dir) / "csv").exists()
+
+
+def test_the_training_seed_does_not_change_the_data_split(make_config):
+    first = make_config("train", "seed=1").data
+    second = make_config("train", "seed=2").data
+    assert first.split_seed == second.split_seed
+
+
 def test_two_runs_with_the_same_seed_give_identical_metrics(make_config, tiny_run):
     overrides = [*tiny_run, "seed=7", "trainer.deterministic=true"]
     first = train(make_config("train", *overrides))

@@ -33,10 +33,10 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     model = get_class(cfg.model._target_).load_from_checkpoint(
         checkpoint, map_location="cpu", weights_only=True
     )
-    if model.hparams.num_classes != datamodule.num_classes:
+    if model.hparams.class_names != datamodule.class_names:
         raise ValueError(
-            f"{checkpoint} was trained on {model.hparams.num_classes} classes but data={cfg.data._target_} "
-            f"has {datamodule.num_classes}: pass the same data options as in training."
+            f"{checkpoint} was trained on classes {model.hparams.class_names}, but the data has "
+            f"{datamodule.class_names}: pass the same data options as in training."
         )
     trainer = instantiate(cfg.trainer, logger=instantiate_loggers(cfg.get("logger")))
     trainer.test(model, datamodule=datamodule)

@@ -23,12 +23,12 @@ class CIFAR10DataModule(ClassificationDataModule):
         batch_size: int = 128,
         num_workers: int = 4,
         pin_memory: bool = False,
-        seed: int = 42,
+        split_seed: int = 42,
     ) -> None:
         super().__init__(batch_size, num_workers, pin_memory)
         self.data_dir = Path(data_dir)
         self.val_fraction = val_fraction
-        self.seed = seed
+        self.split_seed = split_seed
 
     @property
     def class_names(self) -> list[str]:
@@ -61,6 +61,6 @@ class CIFAR10DataModule(ClassificationDataModule):
         unaugmented = CIFAR10(self.data_dir, train=True, transform=plain)
         # The official test set stays untouched; validation is a seeded, stratified slice of train.
         indices = range(len(augmented.targets))
-        train, val = stratified_holdout(indices, augmented.targets, self.val_fraction, self.seed)
+        train, val = stratified_holdout(indices, augmented.targets, self.val_fraction, self.split_seed)
         self.train_set, self.val_set = Subset(augmented, train), Subset(unaugmented, val)
         self.test_set = CIFAR10(self.data_dir, train=False, transform=plain)

@@ -29,7 +29,7 @@ class DigitsDataModule(ClassificationDataModule):
         batch_size: int = 64,
         num_workers: int = 0,
         pin_memory: bool = False,
-        seed: int = 42,
+        split_seed: int = 42,
     ) -> None:
         super().__init__(batch_size, num_workers, pin_memory)
         self.classes = list(range(10)) if classes is None else [int(c) for c in classes]
@@ -42,7 +42,7 @@ class DigitsDataModule(ClassificationDataModule):
         self.image_size = image_size
         self.val_fraction = val_fraction
         self.test_fraction = test_fraction
-        self.seed = seed
+        self.split_seed = split_seed
 
     @property
     def class_names(self) -> list[str]:
@@ -56,7 +56,9 @@ class DigitsDataModule(ClassificationDataModule):
         label_of_digit = {digit: label for label, digit in enumerate(self.classes)}
         labels = torch.tensor([label_of_digit[int(digits.target[i])] for i in keep])
         images = self._to_network_input(torch.tensor(digits.images[keep], dtype=torch.float32))
-        train, val, test = stratified_split(labels.tolist(), self.val_fraction, self.test_fraction, self.seed)
+        train, val, test = stratified_split(
+            labels.tolist(), self.val_fraction, self.test_fraction, self.split_seed
+        )
         # Normalise with training-split statistics only, so nothing about val/test leaks into training.
         mean, std = images[train].mean(), images[train].std()
         images = (images - mean) / std

@@ -28,14 +28,14 @@ class ImageFolderDataModule(ClassificationDataModule):
         batch_size: int = 32,
         num_workers: int = 2,
         pin_memory: bool = False,
-        seed: int = 42,
+        split_seed: int = 42,
     ) -> None:
         super().__init__(batch_size, num_workers, pin_memory)
         self.data_dir = Path(data_dir)
         self.image_size = image_size
         self.val_fraction = val_fraction
         self.test_fraction = test_fraction
-        self.seed = seed
+        self.split_seed = split_seed
         self._class_names: list[str] | None = None
 
     @property
@@ -86,7 +86,7 @@ class ImageFolderDataModule(ClassificationDataModule):
         augmented = ImageFolder(str(self.data_dir), transform=train_tf)
         plain = ImageFolder(str(self.data_dir), transform=eval_tf)
         train, val, test = stratified_split(
-            augmented.targets, self.val_fraction, self.test_fraction, self.seed
+            augmented.targets, self.val_fraction, self.test_fraction, self.split_seed
         )
         self.train_set = Subset(augmented, train)
         self.val_set, self.test_set = Subset(plain, val), Subset(plain, test)

@@ -74,13 +74,21 @@ class ImageClassifier(LightningModule):
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.head(self.backbone(images))
 
+    def on_train_epoch_start(self) -> None:
+        # A fully frozen backbone is a fixed feature extractor: eval mode keeps its batch-norm statistics
+        # too. Once a fine-tuning schedule unfreezes it, it trains like the rest.
+        frozen = not any(parameter.requires_grad for parameter in self.backbone.parameters())
+        self.backbone.train(not frozen)
+
     def _shared_step(self, batch: tuple[torch.Tensor, torch.Tensor], metrics: MetricCollection, stage: str):
         images, labels = batch
         logits = self(images)
         loss = self.loss(logits, labels)
         metrics.update(logits, labels)
         on_step = stage == "train"
-        self.log(f"{stage}/loss", loss, on_step=on_step, on_epoch=True, prog_bar=True)
+        # Validation and test losses are averaged over every device; the training loss stays per-device
+        # because synchronising it on every step would cost a collective call per batch.
+        self.log(f"{stage}/loss", loss, on_step=on_step, on_epoch=True, prog_bar=True, sync_dist=not on_step)
         self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=True)
         return loss, logits, labels
 

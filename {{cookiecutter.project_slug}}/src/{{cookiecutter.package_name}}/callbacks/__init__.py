@@ -1,0 +1,1 @@
+"""Training-time behaviour that Lightning's own callbacks do not cover as this project needs."""
