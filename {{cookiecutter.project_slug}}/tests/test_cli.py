@@ -28,11 +28,14 @@ def only_run_dir(log_dir: Path, task: str) -> Path:
     return run_dir
 
 
-def test_help_lists_the_config_groups(tmp_path):
-    result = run_module("train", "--help", log_dir=tmp_path)
+def test_help_lists_the_config_groups_without_loading_pytorch(tmp_path):
+    command = [sys.executable, "-X", "importtime", "-m", "{{ cookiecutter.package_name }}.train", "--help"]
+    result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     for group in ("data:", "model:", "trainer:", "experiment:"):
         assert group in result.stdout
+    imported = {line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    assert not {"torch", "lightning"} & imported  # heavy imports wait until training starts
 
 
 @pytest.mark.slow
