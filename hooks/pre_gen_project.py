@@ -18,14 +18,16 @@ CHOICES = {
     "ci": ("github", "none"),
     "init_git": ("yes", "no"),
 }
-# Top-level modules the generated project imports or is tested with: a package with one of these names
-# would shadow the real library and break every import of it.
+# Top-level modules the generated project imports, directly or through its dependencies and tools: a
+# package with one of these names would shadow the real library and break every import of it.
 SHADOWED_MODULES = frozenset(
     {
-        "cookiecutter", "hydra", "lightning", "lightning_fabric", "lightning_utilities", "matplotlib",
-        "mlflow", "numpy", "omegaconf", "pandas", "PIL", "pre_commit", "pytest", "pytorch_lightning",
-        "rich", "ruff", "scipy", "setuptools", "sklearn", "tensorboard", "torch", "torchmetrics",
-        "torchvision", "wandb", "yaml", "pip", "src", "tests", "configs",
+        "antlr4", "click", "cookiecutter", "filelock", "fsspec", "google", "grpc", "hydra", "jinja2",
+        "lightning", "lightning_fabric", "lightning_utilities", "matplotlib", "mlflow", "networkx",
+        "nbstripout", "numpy", "omegaconf", "packaging", "pandas", "PIL", "pip", "pre_commit",
+        "pre_commit_hooks", "protobuf", "pydantic", "pytest", "pytorch_lightning", "requests", "rich", "ruff",
+        "scipy", "setuptools", "sklearn", "sympy", "tensorboard", "tensorboardX", "torch", "torchmetrics",
+        "torchvision", "tqdm", "typing_extensions", "wandb", "yaml", "src", "tests", "configs",
     }
 )  # fmt: skip
 STDLIB_MODULES = getattr(sys, "stdlib_module_names", frozenset())  # Python 3.10+

@@ -11,6 +11,7 @@ INVALID = [
     ({"package_name": "torch"}, "package_name 'torch' would shadow the module"),
     ({"package_name": "lightning"}, "package_name 'lightning' would shadow the module"),
     ({"package_name": "json"}, "package_name 'json' would shadow the module"),
+    ({"package_name": "tqdm"}, "package_name 'tqdm' would shadow the module"),
     ({"package_name": "class"}, "package_name 'class' is a Python keyword"),
     ({"package_name": "2048_game"}, "package_name '2048_game' is not an importable Python name"),
     ({"package_name": "my-package"}, "package_name 'my-package' is not an importable Python name"),

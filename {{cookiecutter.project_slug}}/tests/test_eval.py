@@ -9,28 +9,43 @@ from {{ cookiecutter.package_name }}.eval import evaluate
 from {{ cookiecutter.package_name }}.train import train
 
 
-@pytest.fixture
-def trained_checkpoint(make_config, tiny_run) -> Path:
+def train_tiny_run(make_config, tiny_run) -> Path:
+    """Train briefly; returns the run directory."""
     cfg = make_config("train", *tiny_run)
     train(cfg)
-    return Path(cfg.paths.output_dir) / "checkpoints" / "last.ckpt"
+    return Path(cfg.paths.output_dir)
 
 
-def test_eval_reproduces_the_test_metrics_of_a_checkpoint(make_config, trained_checkpoint):
+@pytest.fixture
+def trained_checkpoint(make_config, tiny_run) -> Path:
+    return train_tiny_run(make_config, tiny_run) / "checkpoints" / "last.ckpt"
+
+
+def test_eval_reproduces_the_test_metrics_of_training(make_config, tiny_run):
+    run_dir = train_tiny_run(make_config, tiny_run)
+    trained = json.loads((run_dir / "metrics.json").read_text())
     cfg = make_config(
-        "eval", f"ckpt_path={trained_checkpoint}", "trainer=cpu", "+trainer.limit_test_batches=1"
+        "eval", f"ckpt_path={trained['checkpoint']}", "trainer=cpu", "+trainer.limit_test_batches=1"
     )
     metrics = evaluate(cfg)
+    assert metrics["test/acc"] == pytest.approx(trained["metrics"]["test/acc"])
+    assert metrics["test/loss"] == pytest.approx(trained["metrics"]["test/loss"], rel=1e-5)
     written = json.loads((Path(cfg.paths.output_dir) / "metrics.json").read_text())
-    assert written["checkpoint"] == str(trained_checkpoint)
-    assert written["metrics"]["test/acc"] == pytest.approx(metrics["test/acc"])
+    assert written["checkpoint"] == trained["checkpoint"]
 
 
-def test_eval_finds_the_newest_checkpoint_with_last(make_config, trained_checkpoint):
+def test_eval_with_last_takes_the_newest_run(make_config, tiny_run):
+    train_tiny_run(make_config, tiny_run)
+    newest = train_tiny_run(make_config, tiny_run) / "checkpoints" / "last.ckpt"
     cfg = make_config("eval", "ckpt_path=last", "trainer=cpu", "+trainer.limit_test_batches=1")
     evaluate(cfg)
     written = json.loads((Path(cfg.paths.output_dir) / "metrics.json").read_text())
-    assert written["checkpoint"] == str(trained_checkpoint)
+    assert written["checkpoint"] == str(newest)
+
+
+def test_eval_without_a_checkpoint_says_how_to_pass_one(make_config):
+    with pytest.raises(ValueError, match="eval needs a checkpoint: pass ckpt_path="):
+        evaluate(make_config("eval"))
 
 
 def test_eval_on_data_with_other_classes_is_an_error(make_config, trained_checkpoint):

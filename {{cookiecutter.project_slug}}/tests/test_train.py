@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 import torch
 import torchvision.datasets.cifar
+from hydra.utils import instantiate
+from lightning.pytorch import seed_everything
 from torchvision.datasets import CIFAR10
 
 from {{ cookiecutter.package_name }}.train import train
@@ -76,9 +78,20 @@ def test_training_without_a_logger(make_config, tiny_run):
 
 
 def test_the_training_seed_does_not_change_the_data_split(make_config):
-    first = make_config("train", "seed=1").data
-    second = make_config("train", "seed=2").data
-    assert first.split_seed == second.split_seed
+    test_sets = []
+    for seed in (1, 2):
+        cfg = make_config("train", f"seed={seed}")
+        seed_everything(cfg.seed)
+        datamodule = instantiate(cfg.data)
+        datamodule.setup("fit")
+        test_sets.append(datamodule.test_set.tensors[0])
+    assert torch.equal(*test_sets)
+
+
+def test_asking_for_a_missing_gpu_fails_before_any_work(make_config, monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(RuntimeError, match="needs an NVIDIA GPU.*trainer=cpu"):
+        train(make_config("train", "trainer=gpu"))
 
 
 def test_two_runs_with_the_same_seed_give_identical_metrics(make_config, tiny_run):

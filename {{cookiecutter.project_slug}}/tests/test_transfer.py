@@ -41,6 +41,8 @@ def test_finetuning_starts_from_the_pretrained_backbone_and_unfreezes_it(
     assert torch.equal(seen["initial_conv1"], pretrained["conv1.weight"])
     assert seen[0] is False  # the new head learns on a frozen backbone first
     assert seen[1] is True  # then the backbone is unfrozen
-    best = next(Path(finetune.paths.output_dir, "checkpoints").glob("epoch_*.ckpt"))
-    classes = torch.load(best, map_location="cpu", weights_only=True)["hyper_parameters"]["class_names"]
-    assert classes == ["5", "6", "7", "8", "9"]
+    last = torch.load(Path(finetune.paths.output_dir, "checkpoints", "last.ckpt"), weights_only=True)
+    assert last["hyper_parameters"]["class_names"] == ["5", "6", "7", "8", "9"]
+    # Unfrozen, the backbone joined the optimizer and moved away from the pretrained weights.
+    assert len(last["optimizer_states"][0]["param_groups"]) == 2
+    assert not torch.equal(last["state_dict"]["backbone.conv1.weight"], pretrained["conv1.weight"])

@@ -20,12 +20,14 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     """Test the checkpoint `cfg.ckpt_path` on `cfg.data`; returns the test metrics."""
     from hydra.utils import get_class, instantiate
 
+    from {{ cookiecutter.package_name }}.utils.accelerators import require_accelerator
     from {{ cookiecutter.package_name }}.utils.checkpoints import resolve_checkpoint
     from {{ cookiecutter.package_name }}.utils.instantiate import instantiate_loggers
     from {{ cookiecutter.package_name }}.utils.run_artifacts import report_test_results, to_floats
 
     if not cfg.get("ckpt_path"):
         raise ValueError("eval needs a checkpoint: pass ckpt_path=/path/to/file.ckpt or ckpt_path=last.")
+    require_accelerator(cfg.trainer.accelerator)
     checkpoint = resolve_checkpoint(cfg.ckpt_path, cfg.paths.log_dir)
     output_dir = Path(cfg.paths.output_dir)
 

@@ -22,11 +22,13 @@ def train(cfg: DictConfig) -> dict[str, float]:
     import lightning as L  # noqa: N812
     from hydra.utils import instantiate
 
+    from {{ cookiecutter.package_name }}.utils.accelerators import require_accelerator
     from {{ cookiecutter.package_name }}.utils.checkpoints import resolve_checkpoint
     from {{ cookiecutter.package_name }}.utils.instantiate import instantiate_callbacks, instantiate_loggers
     from {{ cookiecutter.package_name }}.utils.run_artifacts import to_floats
 
     output_dir = Path(cfg.paths.output_dir)
+    require_accelerator(cfg.trainer.accelerator)
     resume_from = resolve_checkpoint(cfg.get("ckpt_path"), cfg.paths.runs_dir)
     if cfg.get("seed") is not None:
         L.seed_everything(cfg.seed, workers=True)
@@ -63,11 +65,13 @@ def train(cfg: DictConfig) -> dict[str, float]:
 
 
 def continue_checkpoints_in(cfg: DictConfig, checkpoint_dir: Path) -> None:
-    """Keep saving into the resumed run's checkpoint folder.
+    """Keep saving into the resumed run's checkpoint folder (not into a folder of downloaded files).
 
     ModelCheckpoint restores its best score and top-k list only when its folder is unchanged; in a new
     folder a resumed run could pick a worse "best" checkpoint than the one saved before the interruption.
     """
+    if checkpoint_dir.name != "checkpoints":
+        return
     if cfg.get("callbacks") and cfg.callbacks.get("model_checkpoint"):
         cfg.callbacks.model_checkpoint.dirpath = str(checkpoint_dir)
 

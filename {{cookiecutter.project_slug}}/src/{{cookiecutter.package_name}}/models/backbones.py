@@ -46,7 +46,8 @@ def load_backbone_state_dict(path: Path) -> dict[str, torch.Tensor]:
         names = ", ".join(["null", *ResNet18_Weights.__members__])
         raise FileNotFoundError(
             f"model.weights={path} is neither a weights file nor one of: {names}. Pass the path of a "
-            "saved ResNet18 state dict (.pth), a torchvision weights name, or null."
+            "saved ResNet18 state dict (.pth), a torchvision weights name, or null. If the file comes from "
+            "another run (backbone_export_path, e.g. experiment=transfer_digits_pretrain), run that first."
         )
     state_dict = torch.load(path, map_location="cpu", weights_only=True)
     if not isinstance(state_dict, dict) or "state_dict" in state_dict:
