@@ -57,10 +57,12 @@ def train(cfg: DictConfig) -> dict[str, float]:
         log.warning("No best checkpoint was saved (e.g. fast_dev_run): testing the current weights.")
 
     trainer.test(model, datamodule=datamodule, ckpt_path=best_path or None, weights_only=True)
-    test_metrics = to_floats(trainer.callback_metrics)
-    metrics.update({name: value for name, value in test_metrics.items() if name.startswith("test/")})
+    test_metrics = {
+        name: value for name, value in to_floats(trainer.callback_metrics).items() if name.startswith("test/")
+    }
+    metrics.update(test_metrics)
     if trainer.is_global_zero:
-        write_run_artifacts(cfg, model, metrics, output_dir, best_path)
+        write_run_artifacts(cfg, model, test_metrics, metrics, output_dir, best_path)
     return metrics
 
 
@@ -76,7 +78,9 @@ def continue_checkpoints_in(cfg: DictConfig, checkpoint_dir: Path) -> None:
         cfg.callbacks.model_checkpoint.dirpath = str(checkpoint_dir)
 
 
-def write_run_artifacts(cfg: DictConfig, model, metrics: dict, output_dir: Path, best_path: str) -> None:
+def write_run_artifacts(
+    cfg: DictConfig, model, test_metrics: dict, metrics: dict, output_dir: Path, best_path: str
+) -> None:
     import torch
 
     from {{ cookiecutter.package_name }}.utils.run_artifacts import report_test_results
@@ -88,7 +92,6 @@ def write_run_artifacts(cfg: DictConfig, model, metrics: dict, output_dir: Path,
         export_path.parent.mkdir(parents=True, exist_ok=True)
         torch.save(model.backbone.state_dict(), export_path)
         artifacts["Backbone weights"] = export_path
-    test_metrics = {name: value for name, value in metrics.items() if name.startswith("test/")}
     report_test_results(
         model, test_metrics, output_dir, artifacts, checkpoint=best_path or None, all_metrics=metrics
     )

@@ -67,15 +67,15 @@ class ImageFolderDataModule(ClassificationDataModule):
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:
             return
-        self._check_data_dir()
+        class_names = self.class_names  # also checks that data_dir exists
         train_tf, eval_tf = train_transform(self.image_size), eval_transform(self.image_size)
         if self.has_split_folders:
             splits = {name: ImageFolder(str(self.data_dir / name)) for name in SPLIT_NAMES}
             for name, dataset in splits.items():
-                if dataset.classes != self.class_names:
+                if dataset.classes != class_names:
                     raise ValueError(
                         f"{self.data_dir / name} has classes {dataset.classes}, but train/ has "
-                        f"{self.class_names}: every split needs the same class folders."
+                        f"{class_names}: every split needs the same class folders."
                     )
             splits["train"].transform = train_tf
             splits["val"].transform = eval_tf
