@@ -3,6 +3,8 @@
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from hydra import compose, initialize_config_dir
 from hydra.core.hydra_config import HydraConfig
@@ -72,3 +74,37 @@ def make_image_folder() -> Callable[..., Path]:
 @pytest.fixture
 def image_folder(tmp_path: Path) -> Path:
     return write_image_folder(tmp_path / "images")
+
+
+def write_customer_table(path: Path, rows: int = 150, seed: int = 0) -> Path:
+    """A table as users bring them: messy column names, an ID, free text, gaps, booleans, dates, a text
+    class label (`Segment (tier)`) and a numeric target (`Lifetime value`), both learnable from the rest."""
+    rng = np.random.default_rng(seed)
+    age = rng.integers(18, 80, rows).astype(float)
+    spend = rng.gamma(2.0, 50.0, rows)
+    city = rng.choice(["Lisbon", "Porto", "Faro"], rows).astype(object)
+    member = rng.random(rows) < 0.4
+    score = spend / 50 + member * 2 + (city == "Porto") - age / 40
+    segment = np.where(score > 3, "gold", np.where(score > 1.5, "silver", "bronze"))
+    age[rng.random(rows) < 0.1] = np.nan
+    city[rng.random(rows) < 0.1] = None
+    frame = pd.DataFrame(
+        {
+            "Customer ID": np.arange(1000, 1000 + rows),
+            "Age (years)": age,
+            "City": city,
+            "Member?": member,
+            "Signup date": pd.date_range("2020-01-01", periods=rows, freq="7D").strftime("%Y-%m-%d"),
+            "Notes": [f"called on day {i}, {'happy' if i % 3 else 'unhappy'}" for i in range(rows)],
+            "Spend ($)": spend.round(2),
+            "Lifetime value": (spend * 3 + member * 100 + rng.normal(0, 10, rows)).round(2),
+            "Segment (tier)": segment,
+        }
+    )
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def customer_csv(tmp_path: Path) -> Path:
+    return write_customer_table(tmp_path / "customers.csv")

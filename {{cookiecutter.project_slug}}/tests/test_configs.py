@@ -7,7 +7,7 @@ from omegaconf import OmegaConf
 
 from {{ cookiecutter.package_name }}.config import CONFIG_DIR, wandb_should_run_offline
 
-GROUPS = ["data", "model", "trainer", "callbacks", "logger", "debug", "experiment"]
+GROUPS = ["data", "model", "optimizer", "scheduler", "trainer", "callbacks", "logger", "debug", "experiment"]
 OPTIONS = [(group, path.stem) for group in GROUPS for path in sorted((CONFIG_DIR / group).glob("*.yaml"))]
 
 

@@ -1,7 +1,8 @@
 """Evaluate a saved checkpoint on the test split: `python -m {{ cookiecutter.package_name }}.eval ckpt_path=...`.
 
-Writes `metrics.json` and `confusion_matrix.csv` into the evaluation's run directory. Pass the same
-`data=...` options as in training; `ckpt_path=last` takes the newest training run's last checkpoint.
+Writes `metrics.json` (and `confusion_matrix.csv` for classes) into the evaluation's run directory. Pass
+the same options as in training (`experiment=...`, `data=...`); `ckpt_path=last` takes the newest training
+run's last checkpoint. Tabular checkpoints carry their fitted preprocessing, which is applied as saved.
 """
 
 import logging
@@ -31,20 +32,21 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     checkpoint = resolve_checkpoint(cfg.ckpt_path, cfg.paths.log_dir)
     output_dir = Path(cfg.paths.output_dir)
 
-    datamodule = instantiate(cfg.data)
     model = get_class(cfg.model._target_).load_from_checkpoint(
         checkpoint, map_location="cpu", weights_only=True
     )
-    if model.hparams.class_names != datamodule.class_names:
+    datamodule = instantiate(cfg.data, **model.data_arguments())
+    data_classes = datamodule.model_arguments().get("class_names")
+    if model.hparams.class_names != data_classes:
         raise ValueError(
             f"{checkpoint} was trained on classes {model.hparams.class_names}, but the data has "
-            f"{datamodule.class_names}: pass the same data options as in training."
+            f"{data_classes}: pass the same data options as in training."
         )
     trainer = instantiate(cfg.trainer, logger=instantiate_loggers(cfg.get("logger")))
     trainer.test(model, datamodule=datamodule)
     metrics = to_floats(trainer.callback_metrics)
     if trainer.is_global_zero:
-        artifacts = {"Checkpoint": checkpoint}
+        artifacts = {"Checkpoint": checkpoint, **datamodule.write_artifacts(output_dir)}
         report_test_results(model, metrics, output_dir, artifacts, checkpoint=str(checkpoint))
     return metrics
 

@@ -1,7 +1,8 @@
 """Train a model, then test its best checkpoint: `python -m {{ cookiecutter.package_name }}.train [overrides]`.
 
 The recipe: seed everything, build the data, the model, the callbacks and loggers, fit, test the best
-checkpoint, write `metrics.json` into the run directory. Every choice lives in `configs/train.yaml`.
+checkpoint, compare with classical baselines (tabular data), write `metrics.json` into the run directory.
+Every choice lives in `configs/train.yaml`.
 """
 
 import logging
@@ -38,7 +39,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
         continue_checkpoints_in(cfg, resume_from.parent)
 
     datamodule = instantiate(cfg.data)
-    model = instantiate(cfg.model, num_classes=datamodule.num_classes, class_names=datamodule.class_names)
+    model = instantiate(cfg.model, **datamodule.model_arguments())
     trainer = instantiate(
         cfg.trainer,
         callbacks=instantiate_callbacks(cfg.get("callbacks")),
@@ -62,8 +63,27 @@ def train(cfg: DictConfig) -> dict[str, float]:
     }
     metrics.update(test_metrics)
     if trainer.is_global_zero:
-        write_run_artifacts(cfg, model, test_metrics, metrics, output_dir, best_path)
+        baselines = compare_baselines(datamodule, trainer) if cfg.get("compare_baselines") else {}
+        write_run_artifacts(cfg, model, datamodule, test_metrics, metrics, output_dir, best_path, baselines)
     return metrics
+
+
+def compare_baselines(datamodule, trainer) -> dict[str, dict[str, float]]:
+    """Classical models on the same split (tabular data only), logged next to the network's metrics."""
+    from {{ cookiecutter.package_name }}.data.tabular import TabularDataModule
+    from {{ cookiecutter.package_name }}.models.baselines import fit_baselines
+
+    if not isinstance(datamodule, TabularDataModule):
+        return {}
+    baselines = fit_baselines(datamodule)
+    flat = {
+        f"baseline/{name}/{metric}": value
+        for name, scores in baselines.items()
+        for metric, value in scores.items()
+    }
+    for logger in trainer.loggers:
+        logger.log_metrics(flat)
+    return baselines
 
 
 def continue_checkpoints_in(cfg: DictConfig, checkpoint_dir: Path) -> None:
@@ -79,13 +99,21 @@ def continue_checkpoints_in(cfg: DictConfig, checkpoint_dir: Path) -> None:
 
 
 def write_run_artifacts(
-    cfg: DictConfig, model, test_metrics: dict, metrics: dict, output_dir: Path, best_path: str
+    cfg: DictConfig,
+    model,
+    datamodule,
+    test_metrics: dict,
+    metrics: dict,
+    output_dir: Path,
+    best_path: str,
+    baselines: dict,
 ) -> None:
     import torch
 
     from {{ cookiecutter.package_name }}.utils.run_artifacts import report_test_results
 
     artifacts = {"Best checkpoint": best_path} if best_path else {}
+    artifacts.update(datamodule.write_artifacts(output_dir))
     if cfg.get("backbone_export_path"):
         # A plain ResNet18 state dict: exactly what `model.weights=<file>` loads in a later run.
         export_path = Path(cfg.backbone_export_path)
@@ -93,7 +121,13 @@ def write_run_artifacts(
         torch.save(model.backbone.state_dict(), export_path)
         artifacts["Backbone weights"] = export_path
     report_test_results(
-        model, test_metrics, output_dir, artifacts, checkpoint=best_path or None, all_metrics=metrics
+        model,
+        test_metrics,
+        output_dir,
+        artifacts,
+        baselines=baselines,
+        checkpoint=best_path or None,
+        all_metrics=metrics,
     )
 
 

@@ -1,11 +1,14 @@
-"""What every classification DataModule shares: the three splits, their loaders and the class names."""
+"""What every DataModule here shares: three splits and their loaders; classification adds class names."""
+
+from pathlib import Path
+from typing import Any
 
 from lightning.pytorch import LightningDataModule
 from torch.utils.data import DataLoader, Dataset
 
 
-class ClassificationDataModule(LightningDataModule):
-    """Subclasses fill `train_set`, `val_set` and `test_set` in `setup` and name their classes."""
+class SplitDataModule(LightningDataModule):
+    """Subclasses fill `train_set`, `val_set` and `test_set` in `setup` and say what the model needs."""
 
     def __init__(self, batch_size: int, num_workers: int, pin_memory: bool) -> None:
         super().__init__()
@@ -16,13 +19,13 @@ class ClassificationDataModule(LightningDataModule):
         self.val_set: Dataset | None = None
         self.test_set: Dataset | None = None
 
-    @property
-    def class_names(self) -> list[str]:
+    def model_arguments(self) -> dict[str, Any]:
+        """Keyword arguments the model is built with (number of classes, input size, ...)."""
         raise NotImplementedError
 
-    @property
-    def num_classes(self) -> int:
-        return len(self.class_names)
+    def write_artifacts(self, output_dir: Path) -> dict[str, Path]:
+        """Files describing the data, written into a run directory; {label: path}."""
+        return {}
 
     def _loader(self, dataset: Dataset | None, shuffle: bool) -> DataLoader:
         if dataset is None:
@@ -31,6 +34,9 @@ class ClassificationDataModule(LightningDataModule):
             dataset,
             batch_size=self.batch_size,
             shuffle=shuffle,
+            # A last training batch of one example breaks batch norm; dropping it loses nothing, as the
+            # shuffle puts a different example there every epoch.
+            drop_last=shuffle and len(dataset) % self.batch_size == 1,
             num_workers=self.num_workers,
             pin_memory=self.pin_memory,
             # Re-creating worker processes every epoch costs more than a small epoch takes.
@@ -45,3 +51,18 @@ class ClassificationDataModule(LightningDataModule):
 
     def test_dataloader(self) -> DataLoader:
         return self._loader(self.test_set, shuffle=False)
+
+
+class ClassificationDataModule(SplitDataModule):
+    """Image classification data: subclasses name their classes."""
+
+    @property
+    def class_names(self) -> list[str]:
+        raise NotImplementedError
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    def model_arguments(self) -> dict[str, Any]:
+        return {"num_classes": self.num_classes, "class_names": self.class_names}

@@ -5,27 +5,20 @@ from collections.abc import Mapping
 from typing import Any
 
 import torch
-from hydra.utils import instantiate
 from lightning.pytorch import LightningModule
-from omegaconf import DictConfig, OmegaConf
 from torch import nn
 from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix, MulticlassF1Score
 
 from .backbones import RESNET18_FEATURES, build_resnet18_backbone
-
-
-def as_plain_dict(config: Mapping | None) -> dict | None:
-    """Checkpoints must hold plain containers only, so they load with torch.load(weights_only=True)."""
-    if isinstance(config, DictConfig):
-        return OmegaConf.to_container(config, resolve=True)
-    return None if config is None else dict(config)
+from .hparams import as_plain_dict
+from .optimization import configure_optimization
 
 
 class ImageClassifier(LightningModule):
     """Hyperparameters are plain values so that `save_hyperparameters` keeps checkpoints safe to load.
 
-    `optimizer` and `scheduler` are Hydra configs (`_target_` + `_partial_: true`) built in
+    `optimizer` and `scheduler` come from `configs/optimizer/` and `configs/scheduler/` and are built in
     `configure_optimizers`; `class_names` travel with the checkpoint for evaluation and prediction.
     """
 
@@ -74,6 +67,10 @@ class ImageClassifier(LightningModule):
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.head(self.backbone(images))
 
+    def data_arguments(self) -> dict[str, Any]:
+        """Image data needs nothing from the checkpoint; its classes are checked after loading."""
+        return {}
+
     def on_train_epoch_start(self) -> None:
         # A fully frozen backbone is a fixed feature extractor: eval mode keeps its batch-norm statistics
         # too. Once a fine-tuning schedule unfreezes it, it trains like the rest.
@@ -110,10 +107,4 @@ class ImageClassifier(LightningModule):
         self.test_confusion_matrix = self.test_confusion.compute().cpu()
 
     def configure_optimizers(self) -> dict[str, Any]:
-        # Only trainable parameters: a frozen backbone is added later by a fine-tuning callback.
-        parameters = [p for p in self.parameters() if p.requires_grad]
-        optimizer = instantiate(self.hparams.optimizer)(params=parameters)
-        if self.hparams.scheduler is None:
-            return {"optimizer": optimizer}
-        scheduler = instantiate(self.hparams.scheduler)(optimizer=optimizer)
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "epoch"}}
+        return configure_optimization(self, self.hparams.optimizer, self.hparams.scheduler)

@@ -53,14 +53,42 @@ def print_summary(title: str, metrics: Mapping[str, float], artifacts: Mapping[s
         console.print(Text.assemble(f"{label}: ", (str(location), "bold")), soft_wrap=True)
 
 
+def print_comparison(test_metrics: Mapping[str, float], baselines: Mapping[str, Mapping[str, float]]) -> None:
+    """One row per model (the network first), one column per test metric."""
+    from rich.console import Console
+    from rich.table import Table
+
+    rows = {"network": test_metrics, **baselines}
+    names = [
+        name for name in test_metrics if name != "test/loss" and all(name in row for row in rows.values())
+    ]
+    table = Table(title="Test metrics: the network against classical baselines")
+    table.add_column("model")
+    for name in names:
+        table.add_column(name.removeprefix("test/"), justify="right")
+    for model_name, row in rows.items():
+        table.add_row(model_name, *(f"{row[name]:.4f}" for name in names))
+    Console().print(table)
+
+
 def report_test_results(
-    model, test_metrics: Mapping[str, float], output_dir: Path, artifacts: Mapping[str, object], **context
+    model,
+    test_metrics: Mapping[str, float],
+    output_dir: Path,
+    artifacts: Mapping[str, object],
+    baselines: Mapping[str, Mapping[str, float]] | None = None,
+    **context,
 ) -> None:
-    """Write `metrics.json` and the confusion matrix of `model`'s test run, then print a summary."""
-    metrics_path = write_metrics(test_metrics, output_dir, **context)
-    matrix_path = write_confusion_matrix(model.test_confusion_matrix, model.hparams.class_names, output_dir)
-    print_summary(
-        "Test metrics",
-        test_metrics,
-        {"Run directory": output_dir, "Metrics": metrics_path, "Confusion matrix": matrix_path, **artifacts},
+    """Write `metrics.json` (with any baselines' scores) and, for classifiers, the confusion matrix of
+    `model`'s test run, then print a summary."""
+    files = {"Run directory": output_dir}
+    files["Metrics"] = write_metrics(
+        test_metrics, output_dir, **({"baselines": baselines} if baselines else {}), **context
     )
+    if model.test_confusion_matrix is not None:
+        files["Confusion matrix"] = write_confusion_matrix(
+            model.test_confusion_matrix, model.hparams.class_names, output_dir
+        )
+    print_summary("Test metrics", test_metrics, {**files, **artifacts})
+    if baselines:
+        print_comparison(test_metrics, baselines)

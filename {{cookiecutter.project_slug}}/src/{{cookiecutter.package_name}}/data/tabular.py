@@ -1,0 +1,217 @@
+"""A table (your CSV or Parquet file, or a bundled dataset) as train/val/test tensors for an MLP.
+
+The pipeline, in order: read -> clean (drop rows without a target, duplicates, and rows with gaps where
+the policy is `drop`) -> your feature function -> split (stratified for classes, seeded) -> fit the
+preprocessing on the training rows only -> transform all three splits. Configured in
+`configs/data/tabular.yaml`; nothing here needs editing for a new table.
+"""
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import torch
+from torch.utils.data import TensorDataset
+
+from .base import SplitDataModule
+from .splits import random_split, stratified_split
+from .tabular_cleaning import CleanTable, clean_table
+from .tabular_columns import as_categories
+from .tabular_io import read_table
+from .tabular_preprocessing import CLASSIFICATION, TabularPreprocessor
+
+SPLITS = ("train", "val", "test")
+SUMMARY_FILE = "data_summary.json"
+PREPROCESSING_FILE = "preprocessing.json"
+MIN_ROWS_PER_CLASS = 3  # one for each split
+
+
+class TabularDataModule(SplitDataModule):
+    """Set exactly one of `path` (a CSV or Parquet file) and `source` (a function returning a DataFrame).
+
+    `preprocessing` is a saved preprocessing state (from a checkpoint): given, it is used instead of
+    fitting a new one, so evaluation transforms the data exactly as training did.
+    """
+
+    def __init__(
+        self,
+        target: str,
+        path: str | None = None,
+        source: Callable[[], pd.DataFrame] | None = None,
+        task: str | None = None,
+        features: Sequence[str] | None = None,
+        drop: Sequence[str] | None = None,
+        sensitive: Sequence[str] | None = None,
+        column_types: Mapping[str, str] | None = None,
+        impute: Mapping[str, str] | None = None,
+        feature_fn: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+        val_fraction: float = 0.15,
+        test_fraction: float = 0.15,
+        split_seed: int = 42,
+        batch_size: int = 64,
+        num_workers: int = 0,
+        pin_memory: bool = False,
+        preprocessing: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(batch_size, num_workers, pin_memory)
+        if (path is None) == (source is None):
+            raise ValueError(
+                "Set data.path to your CSV or Parquet file (or use a bundled dataset such as "
+                "data=tabular_diabetes); a table needs exactly one of data.path and data.source."
+            )
+        self.path = path
+        self.source = source
+        self.target = target
+        self.task = task
+        self.features = list(features) if features else None
+        self.drop = list(drop or [])
+        self.sensitive = list(sensitive or [])
+        self.column_types = dict(column_types or {})
+        self.impute = dict(impute or {})
+        self.feature_fn = feature_fn
+        self.val_fraction = val_fraction
+        self.test_fraction = test_fraction
+        self.split_seed = split_seed
+        self.saved_preprocessing = dict(preprocessing) if preprocessing else None
+        self.preprocessor: TabularPreprocessor | None = None
+        # The clean rows of each split, every column kept (the sensitive ones for fairness analysis).
+        self.frames: dict[str, pd.DataFrame] = {}
+        self.summary: dict[str, Any] = {}
+
+    def load(self) -> pd.DataFrame:
+        return read_table(self.path) if self.path is not None else self.source()
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.preprocessor is not None:
+            return
+        table = clean_table(
+            self.load(),
+            self.target,
+            task=self.task,
+            features=self.features,
+            drop=self.drop,
+            sensitive=self.sensitive,
+            column_types=self.column_types,
+            impute=self.impute,
+            feature_fn=self.feature_fn,
+        )
+        indices = self._split(table)
+        self.frames = {
+            name: table.frame.iloc[rows].reset_index(drop=True)
+            for name, rows in zip(SPLITS, indices, strict=True)
+        }
+        self.preprocessor = self._preprocessor(table)
+        self.train_set, self.val_set, self.test_set = (self._tensors(self.frames[name]) for name in SPLITS)
+        self.summary = self._summarise(table)
+
+    def _split(self, table: CleanTable) -> tuple[list[int], list[int], list[int]]:
+        rows = len(table.frame)
+        smallest_split = min(
+            self.val_fraction, self.test_fraction, 1 - self.val_fraction - self.test_fraction
+        )
+        if rows * smallest_split < 1:
+            raise ValueError(
+                f"Only {rows} rows are left after cleaning ({self._cleaning_note(table)}): too few to give "
+                f"train, val and test (data.val_fraction={self.val_fraction}, "
+                f"data.test_fraction={self.test_fraction}) at least one row each. Add rows or check the "
+                "cleaning options."
+            )
+        if table.task != CLASSIFICATION:
+            return random_split(rows, self.val_fraction, self.test_fraction, self.split_seed)
+        labels = as_categories(table.frame[self.target])
+        counts = labels.value_counts()
+        rare = counts[counts < MIN_ROWS_PER_CLASS]
+        if len(rare):
+            raise ValueError(
+                f"Classes {rare.to_dict()} have fewer than {MIN_ROWS_PER_CLASS} rows, too few to put one in "
+                "each of train, val and test. Collect more rows for them, merge them into a broader class, "
+                "or remove them from the table."
+            )
+        return stratified_split(labels.tolist(), self.val_fraction, self.test_fraction, self.split_seed)
+
+    @staticmethod
+    def _cleaning_note(table: CleanTable) -> str:
+        return ", ".join(f"{name.replace('_', ' ')}: {count}" for name, count in table.counts.items())
+
+    def _preprocessor(self, table: CleanTable) -> TabularPreprocessor:
+        if self.saved_preprocessing is None:
+            return TabularPreprocessor.fit(
+                self.frames["train"],
+                table.column_types,
+                self.target,
+                table.task,
+                classes=table.classes,
+                numeric_impute=table.impute["numeric"],
+                categorical_impute=table.impute["categorical"],
+            )
+        saved = TabularPreprocessor.from_state(self.saved_preprocessing)
+        if (saved.target, saved.column_types) != (self.target, table.column_types):
+            raise ValueError(
+                f"The checkpoint predicts {saved.target!r} from {list(saved.column_types)}, but this data "
+                f"gives {self.target!r} from {list(table.column_types)}: pass the same data options as in "
+                "training."
+            )
+        return saved
+
+    def _tensors(self, frame: pd.DataFrame) -> TensorDataset:
+        inputs = torch.tensor(self.preprocessor.transform(frame))
+        targets = torch.tensor(self.preprocessor.encode_target(frame[self.target]))
+        return TensorDataset(inputs, targets)
+
+    def class_counts(self) -> list[int] | None:
+        """Training rows per class, in class order (for class weights); None for regression."""
+        if self.preprocessor.task != CLASSIFICATION:
+            return None
+        labels = self.train_set.tensors[1]
+        return torch.bincount(labels, minlength=len(self.preprocessor.classes)).tolist()
+
+    def model_arguments(self) -> dict[str, Any]:
+        self.setup()
+        return {
+            "input_size": self.preprocessor.num_features,
+            "task": self.preprocessor.task,
+            "class_names": self.preprocessor.classes,
+            "class_counts": self.class_counts(),
+            "preprocessing": self.preprocessor.state_dict(),
+        }
+
+    def _source_name(self) -> str:
+        function = getattr(self.source, "func", self.source)  # a Hydra `_partial_` is a functools.partial
+        return f"{function.__module__}.{function.__qualname__}"
+
+    def write_artifacts(self, output_dir: Path) -> dict[str, Path]:
+        """`data_summary.json` and `preprocessing.json` (the fitted preprocessing, as in the checkpoint)."""
+        files = {
+            "Data summary": (SUMMARY_FILE, self.summary),
+            "Preprocessing": (PREPROCESSING_FILE, self.preprocessor.state_dict()),
+        }
+        written = {}
+        for label, (name, content) in files.items():
+            written[label] = Path(output_dir) / name
+            written[label].write_text(json.dumps(content, indent=2) + "\n")
+        return written
+
+    def _summarise(self, table: CleanTable) -> dict[str, Any]:
+        frame = table.frame
+        target = frame[self.target]
+        if table.task == CLASSIFICATION:
+            distribution = as_categories(target).value_counts().sort_index().to_dict()
+        else:
+            distribution = {key: float(value) for key, value in target.describe().items()}
+        return {
+            "source": str(Path(self.path).resolve()) if self.path else self._source_name(),
+            "target": self.target,
+            "task": table.task,
+            "rows": len(frame),
+            "cleaning": table.counts,
+            "columns": {
+                column: {"type": kind, "missing": int(frame[column].isna().sum())}
+                for column, kind in table.column_types.items()
+            },
+            "sensitive": self.sensitive,
+            "target_distribution": distribution,
+            "split_rows": {name: len(self.frames[name]) for name in SPLITS},
+            "model_inputs": self.preprocessor.num_features,
+        }

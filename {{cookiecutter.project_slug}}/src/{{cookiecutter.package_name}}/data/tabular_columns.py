@@ -1,0 +1,100 @@
+"""Column types of a table and the stateless conversions that put each column into a model-ready form.
+
+Three types: `numeric`, `categorical` (strings and booleans: one-hot encoded later) and `datetime`
+(ISO dates such as 2024-03-31, expanded into numeric year/month/day/day-of-week columns). Inferred from
+the values, overridable with `data.column_types`.
+"""
+
+import math
+from collections.abc import Mapping
+
+import pandas as pd
+from pandas.api import types
+
+NUMERIC, CATEGORICAL, DATETIME = "numeric", "categorical", "datetime"
+COLUMN_TYPES = (NUMERIC, CATEGORICAL, DATETIME)
+DATETIME_PARTS = ("year", "month", "day", "day_of_week")
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}"
+
+
+def infer_column_type(series: pd.Series) -> str:
+    if types.is_bool_dtype(series):
+        return CATEGORICAL
+    if types.is_numeric_dtype(series):
+        return NUMERIC
+    if types.is_datetime64_any_dtype(series):
+        return DATETIME
+    values = series.dropna().astype(str)
+    if len(values) and values.str.match(ISO_DATE).all() and parse_dates(values).notna().all():
+        return DATETIME
+    return CATEGORICAL
+
+
+def infer_column_types(frame: pd.DataFrame, overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The type of every column of `frame`; `overrides` (column -> type) win over inference."""
+    overrides = dict(overrides or {})
+    unknown = sorted(set(overrides) - set(frame.columns))
+    if unknown:
+        raise ValueError(
+            f"data.column_types names {unknown}, which are not model inputs. Inputs: {list(frame.columns)}."
+        )
+    invalid = {column: kind for column, kind in overrides.items() if kind not in COLUMN_TYPES}
+    if invalid:
+        raise ValueError(f"data.column_types={invalid}: each type must be one of {list(COLUMN_TYPES)}.")
+    return {column: overrides.get(column) or infer_column_type(frame[column]) for column in frame.columns}
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    return pd.to_datetime(values, format="ISO8601", errors="coerce")
+
+
+def category_string(value: object) -> object:
+    """One spelling per category, whatever the file format: 3.0 and 3 are "3", True is "True"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return float("nan")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def as_categories(series: pd.Series) -> pd.Series:
+    """Strings, with missing values as NaN (what scikit-learn's imputers look for)."""
+    return pd.Series(
+        [category_string(value) for value in series], index=series.index, name=series.name, dtype=object
+    )
+
+
+def as_numbers(series: pd.Series) -> pd.Series:
+    numbers = pd.to_numeric(series, errors="coerce")
+    bad = series[numbers.isna() & series.notna()]
+    if len(bad):
+        raise ValueError(
+            f"Column {series.name!r} is numeric, but holds values such as {bad.unique()[:3].tolist()}. "
+            f"Fix those values, or declare {series.name!r} categorical under data.column_types."
+        )
+    return numbers.astype(float)
+
+
+def expand_datetime(series: pd.Series) -> pd.DataFrame:
+    """`<column>_year`, `<column>_month`, ... as numbers; an unparseable date becomes missing."""
+    dates = parse_dates(series.astype(str).where(series.notna()))
+    return pd.DataFrame(
+        {f"{series.name}_{part}": getattr(dates.dt, part).astype(float) for part in DATETIME_PARTS},
+        index=series.index,
+    )
+
+
+def to_model_columns(frame: pd.DataFrame, column_types: Mapping[str, str]) -> pd.DataFrame:
+    """The input columns as the preprocessing expects them: floats, category strings, expanded dates."""
+    missing = [column for column in column_types if column not in frame.columns]
+    if missing:
+        raise ValueError(f"The table lacks the input columns {missing}; expected {list(column_types)}.")
+    parts = []
+    for column, kind in column_types.items():
+        if kind == NUMERIC:
+            parts.append(as_numbers(frame[column]).to_frame())
+        elif kind == CATEGORICAL:
+            parts.append(as_categories(frame[column]).to_frame())
+        else:
+            parts.append(expand_datetime(frame[column]))
+    return pd.concat(parts, axis=1)

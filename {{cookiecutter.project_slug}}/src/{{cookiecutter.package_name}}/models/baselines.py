@@ -1,0 +1,47 @@
+"""Classical baselines trained on the network's own split and inputs: does the network beat them?
+
+A linear model (linear or logistic regression) and gradient-boosted trees, scored with the same metrics
+as the network (`tabular_objectives.task_metrics`) on the same test rows.
+"""
+
+import torch
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+from sklearn.linear_model import LinearRegression, LogisticRegression
+
+from .tabular_objectives import REGRESSION, task_metrics
+
+BASELINE_SEED = 0
+
+
+def baseline_estimators(task: str) -> dict:
+    if task == REGRESSION:
+        return {
+            "linear_regression": LinearRegression(),
+            "gradient_boosting": HistGradientBoostingRegressor(random_state=BASELINE_SEED),
+        }
+    return {
+        "logistic_regression": LogisticRegression(max_iter=2000),
+        "gradient_boosting": HistGradientBoostingClassifier(random_state=BASELINE_SEED),
+    }
+
+
+def fit_baselines(datamodule) -> dict[str, dict[str, float]]:
+    """{baseline name: {"test/<metric>": value}} for a set-up `TabularDataModule`."""
+    preprocessing = datamodule.preprocessor
+    train_inputs, train_targets = (tensor.numpy() for tensor in datamodule.train_set.tensors)
+    test_inputs, test_targets = datamodule.test_set.tensors
+    results = {}
+    for name, estimator in baseline_estimators(preprocessing.task).items():
+        estimator.fit(train_inputs, train_targets)
+        if preprocessing.task == REGRESSION:
+            # Targets are standardised for training; score in the target's own units, as the network is.
+            mean, std = preprocessing.state["target_mean"], preprocessing.state["target_std"]
+            predictions = torch.from_numpy(estimator.predict(test_inputs.numpy())).float() * std + mean
+            targets = test_targets * std + mean
+        else:
+            predictions = torch.from_numpy(estimator.predict_proba(test_inputs.numpy())).float()
+            targets = test_targets
+        metrics = task_metrics(preprocessing.task, len(preprocessing.classes or []))
+        metrics.update(predictions, targets)
+        results[name] = {f"test/{metric}": float(value) for metric, value in metrics.compute().items()}
+    return results

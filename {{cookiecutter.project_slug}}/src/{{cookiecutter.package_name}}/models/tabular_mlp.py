@@ -1,0 +1,141 @@
+"""An MLP for tables: regression (one output) or classification (one logit per class, or a single logit
+for binary cross-entropy). Input size comes from the fitted preprocessing, which travels in the
+checkpoint too, so a checkpoint alone turns raw rows into predictions."""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import torch
+from lightning.pytorch import LightningModule
+from torchmetrics import MetricCollection
+from torchmetrics.classification import MulticlassConfusionMatrix
+
+from .hparams import as_plain_dict
+from .mlp import build_mlp
+from .optimization import configure_optimization
+from .tabular_objectives import (
+    REGRESSION,
+    build_loss,
+    check_loss,
+    default_loss,
+    resolve_class_weights,
+    task_metrics,
+)
+
+
+class TabularMLP(LightningModule):
+    def __init__(
+        self,
+        input_size: int,
+        task: str,
+        optimizer: Mapping,
+        scheduler: Mapping | None = None,
+        hidden_sizes: Sequence[int] = (64, 32),
+        activation: str = "relu",
+        dropout: float = 0.0,
+        batch_norm: bool = False,
+        loss: str | None = None,
+        class_weights: str | Sequence[float] | None = None,
+        class_names: Sequence[str] | None = None,
+        class_counts: Sequence[int] | None = None,
+        preprocessing: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__()
+        num_classes = None if task == REGRESSION else len(class_names or [])
+        loss = loss or default_loss(task, num_classes)
+        check_loss(loss, task, num_classes)
+        class_weights = resolve_class_weights(class_weights, class_counts if task != REGRESSION else None)
+        self.save_hyperparameters(
+            {
+                "input_size": int(input_size),
+                "task": task,
+                "optimizer": as_plain_dict(optimizer),
+                "scheduler": as_plain_dict(scheduler),
+                "hidden_sizes": [int(size) for size in hidden_sizes],
+                "activation": activation,
+                "dropout": float(dropout),
+                "batch_norm": bool(batch_norm),
+                "loss": loss,
+                "class_weights": class_weights,  # resolved: a checkpoint needs no class counts
+                "class_names": list(class_names) if class_names else None,
+                "preprocessing": as_plain_dict(preprocessing),
+            }
+        )
+        outputs = 1 if task == REGRESSION or loss == "bce" else num_classes
+        self.network = build_mlp(input_size, hidden_sizes, outputs, activation, dropout, batch_norm)
+        self.loss = build_loss(loss, class_weights)
+        metrics = task_metrics(task, num_classes)
+        self.train_metrics = metrics.clone(prefix="train/")
+        self.val_metrics = metrics.clone(prefix="val/")
+        self.test_metrics = metrics.clone(prefix="test/")
+        self.test_confusion = None if task == REGRESSION else MulticlassConfusionMatrix(num_classes)
+        self.test_confusion_matrix: torch.Tensor | None = None  # rows: true classes, columns: predicted
+
+    @property
+    def is_regression(self) -> bool:
+        return self.hparams.task == REGRESSION
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        """Raw outputs: standardised values (regression) or logits (classification)."""
+        return self.network(inputs)
+
+    def data_arguments(self) -> dict[str, Any]:
+        """What the DataModule needs to transform new data exactly as in training."""
+        return {"preprocessing": self.hparams.preprocessing}
+
+    def predictions(self, outputs: torch.Tensor) -> torch.Tensor:
+        """Values in the target's own units (regression) or class probabilities (classification)."""
+        if self.is_regression:
+            scale = self.hparams.preprocessing or {}
+            return outputs.squeeze(-1) * scale.get("target_std", 1.0) + scale.get("target_mean", 0.0)
+        if outputs.shape[-1] == 1:
+            positive = torch.sigmoid(outputs)
+            return torch.cat([1 - positive, positive], dim=-1)
+        return outputs.softmax(dim=-1)
+
+    def _loss(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        if self.is_regression or self.hparams.loss == "bce":
+            return self.loss(outputs.squeeze(-1), targets.float())
+        return self.loss(outputs, targets)
+
+    def _metric_targets(self, targets: torch.Tensor) -> torch.Tensor:
+        if not self.is_regression:
+            return targets
+        scale = self.hparams.preprocessing or {}
+        return targets * scale.get("target_std", 1.0) + scale.get("target_mean", 0.0)
+
+    def _shared_step(self, batch, metrics: MetricCollection, stage: str):
+        inputs, targets = batch
+        outputs = self(inputs)
+        loss = self._loss(outputs, targets)
+        predictions = self.predictions(outputs.detach())
+        metric_targets = self._metric_targets(targets)
+        metrics.update(predictions, metric_targets)
+        on_step = stage == "train"
+        # As in the image model: val/test losses are averaged over devices, the per-step training loss is not.
+        self.log(f"{stage}/loss", loss, on_step=on_step, on_epoch=True, prog_bar=True, sync_dist=not on_step)
+        self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=stage != "train")
+        return loss, predictions, metric_targets
+
+    def training_step(self, batch, batch_idx: int) -> torch.Tensor:
+        return self._shared_step(batch, self.train_metrics, "train")[0]
+
+    def validation_step(self, batch, batch_idx: int) -> None:
+        self._shared_step(batch, self.val_metrics, "val")
+
+    def test_step(self, batch, batch_idx: int) -> None:
+        _, predictions, targets = self._shared_step(batch, self.test_metrics, "test")
+        if self.test_confusion is not None:
+            self.test_confusion.update(predictions, targets)
+
+    def on_test_epoch_start(self) -> None:
+        if self.test_confusion is not None:
+            self.test_confusion.reset()
+
+    def on_test_epoch_end(self) -> None:
+        if self.test_confusion is not None:
+            # compute() gathers the counts of every process, so every process must call it.
+            self.test_confusion_matrix = self.test_confusion.compute().cpu()
+
+    def configure_optimizers(self) -> dict[str, Any]:
+        return configure_optimization(self, self.hparams.optimizer, self.hparams.scheduler)

@@ -1,0 +1,79 @@
+"""What a tabular model minimises (its loss) and how it is judged (its metrics), per task.
+
+The metrics also score the classical baselines, so the network and the baselines are compared on
+exactly the same definitions.
+"""
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+from torchmetrics import MetricCollection
+from torchmetrics.classification import MulticlassAccuracy, MulticlassAUROC, MulticlassF1Score
+from torchmetrics.regression import MeanAbsoluteError, MeanSquaredError, R2Score
+
+REGRESSION, CLASSIFICATION = "regression", "classification"
+REGRESSION_LOSSES = {"mse": nn.MSELoss, "l1": nn.L1Loss, "huber": nn.HuberLoss}
+CLASSIFICATION_LOSSES = ("cross_entropy", "bce")
+
+
+def task_metrics(task: str, num_classes: int | None = None) -> MetricCollection:
+    """Regression: RMSE, MAE, R^2 in the target's units. Classification: accuracy, macro F1, AUROC."""
+    if task == REGRESSION:
+        return MetricCollection(
+            {"rmse": MeanSquaredError(squared=False), "mae": MeanAbsoluteError(), "r2": R2Score()}
+        )
+    return MetricCollection(
+        {
+            "acc": MulticlassAccuracy(num_classes, average="micro"),
+            "f1": MulticlassF1Score(num_classes, average="macro"),
+            "auroc": MulticlassAUROC(num_classes),
+        }
+    )
+
+
+def default_loss(task: str, num_classes: int | None) -> str:
+    if task == REGRESSION:
+        return "mse"
+    return "bce" if num_classes == 2 else "cross_entropy"
+
+
+def check_loss(loss: str, task: str, num_classes: int | None) -> None:
+    choices = list(REGRESSION_LOSSES) if task == REGRESSION else list(CLASSIFICATION_LOSSES)
+    if loss not in choices:
+        raise ValueError(f"model.loss={loss!r} does not suit {task}: choose one of {choices} (or null).")
+    if loss == "bce" and num_classes != 2:
+        raise ValueError(
+            f"model.loss=bce needs two classes, but the target has {num_classes}: use cross_entropy."
+        )
+
+
+def resolve_class_weights(
+    class_weights: str | Sequence[float] | None, class_counts: Sequence[int] | None
+) -> list[float] | None:
+    """`balanced` weighs each class by n_rows / (n_classes * its rows), so rare classes count as much."""
+    if class_weights is None:
+        return None
+    if class_counts is None:
+        raise ValueError("model.class_weights applies to classification only: set it to null for regression.")
+    if class_weights == "balanced":
+        total, classes = sum(class_counts), len(class_counts)
+        return [total / (classes * max(count, 1)) for count in class_counts]
+    weights = [float(weight) for weight in class_weights]
+    if len(weights) != len(class_counts) or min(weights) <= 0:
+        raise ValueError(
+            f"model.class_weights={weights} needs one positive weight per class ({len(class_counts)}), "
+            "or `balanced`."
+        )
+    return weights
+
+
+def build_loss(loss: str, class_weights: Sequence[float] | None) -> nn.Module:
+    if loss in REGRESSION_LOSSES:
+        return REGRESSION_LOSSES[loss]()
+    weights = torch.tensor(class_weights) if class_weights else None
+    if loss == "bce":
+        # One output, the logit of the second class; pos_weight scales that class against the first.
+        pos_weight = None if weights is None else weights[1:] / weights[0]
+        return nn.BCEWithLogitsLoss(pos_weight=pos_weight)
+    return nn.CrossEntropyLoss(weight=weights)
