@@ -71,6 +71,22 @@ def test_a_run_keeps_best_and_last_checkpoints_that_load_safely(make_config, tin
     assert type(hyperparameters["optimizer"]) is dict
 
 
+def test_last_checkpoint_follows_the_final_epoch_even_when_it_is_not_the_best(make_config, tiny_run):
+    # Monitoring the epoch number, lowest first, makes the first epoch the best one for certain.
+    overrides = [
+        "trainer.max_epochs=3",
+        "monitor.metric=epoch",
+        "monitor.mode=min",
+        "callbacks.early_stopping=null",
+    ]
+    cfg = make_config("train", *tiny_run, *overrides)
+    train(cfg)
+    checkpoints = Path(cfg.paths.output_dir) / "checkpoints"
+    last = torch.load(checkpoints / "last.ckpt", map_location="cpu", weights_only=True)
+    assert last["epoch"] == 2
+    assert [path.name for path in checkpoints.glob("epoch_*.ckpt")] == ["epoch_000.ckpt"]
+
+
 def test_training_without_a_logger(make_config, tiny_run):
     cfg = make_config("train", *tiny_run, "logger=none")
     assert "test/acc" in train(cfg)
@@ -114,7 +130,10 @@ def test_resuming_from_last_continues_the_killed_run(make_config, tiny_run, recw
     assert after["epoch"] == 1
     assert after["global_step"] == 2 * before["global_step"]
     assert not any("dirpath has changed" in str(warning.message) for warning in recwarn)
-    (checkpoint_state,) = (v for k, v in after["callbacks"].items() if k.startswith("ModelCheckpoint"))
+    best_checkpoint_key = next(
+        k for k in after["callbacks"] if k.startswith("ModelCheckpoint{'monitor': 'val/acc'")
+    )
+    checkpoint_state = after["callbacks"][best_checkpoint_key]
     assert len(checkpoint_state["best_k_models"]) == 1
     assert metrics["val/acc_best"] == pytest.approx(float(checkpoint_state["best_model_score"]))
 

@@ -94,8 +94,9 @@ def continue_checkpoints_in(cfg: DictConfig, checkpoint_dir: Path) -> None:
     """
     if checkpoint_dir.name != "checkpoints":
         return
-    if cfg.get("callbacks") and cfg.callbacks.get("model_checkpoint"):
-        cfg.callbacks.model_checkpoint.dirpath = str(checkpoint_dir)
+    for name in ("model_checkpoint", "last_checkpoint"):
+        if cfg.get("callbacks") and cfg.callbacks.get(name):
+            cfg.callbacks[name].dirpath = str(checkpoint_dir)
 
 
 def write_run_artifacts(
