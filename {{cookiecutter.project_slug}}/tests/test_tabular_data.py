@@ -152,10 +152,29 @@ def test_duplicates_and_rows_without_a_target_are_dropped_and_counted(customer_c
     }
 
 
+def test_identifier_and_free_text_columns_left_in_are_pointed_out(customer_csv, caplog):
+    customers(customer_csv, drop=["Customer ID"])
+    (warning,) = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert "['Notes']" in warning and "data.drop" in warning
+
+
 def test_column_types_can_be_overridden(customer_csv):
     datamodule = customers(customer_csv, column_types={"Age (years)": "categorical"})
     assert datamodule.preprocessor.column_types["Age (years)"] == "categorical"
     assert any(name.startswith("Age (years)_") for name in datamodule.preprocessor.feature_names)
+
+
+def test_dates_with_time_zones_and_mixed_offsets_expand(tmp_path):
+    table = small_table().assign(when=["2024-03-30T10:00:00+01:00", "2024-04-01T10:00:00+02:00", None] * 10)
+    datamodule = TabularDataModule(target="label", path=str(write(tmp_path, table)))
+    datamodule.setup()
+    assert datamodule.preprocessor.column_types["when"] == "datetime"
+    parquet = tmp_path / "zoned.parquet"
+    zoned = small_table().assign(when=pd.date_range("2024-03-30", periods=30, freq="12h", tz="Europe/Lisbon"))
+    zoned.to_parquet(parquet)
+    from_parquet = TabularDataModule(target="label", path=str(parquet))
+    from_parquet.setup()
+    assert "when_day_of_week" in from_parquet.preprocessor.feature_names
 
 
 def test_a_feature_function_runs_before_the_split(tmp_path):
@@ -210,6 +229,8 @@ def small_table(rows: int = 30) -> pd.DataFrame:
         ("bad_impute", "data.impute.numeric='zero': choose one of ['median', 'mean', 'drop']"),
         ("bad_type", "each type must be one of"),
         ("no_source", "Set data.path to your CSV or Parquet file"),
+        ("stray_text", "Column 'x' holds numbers except for ['-']"),
+        ("stray_text_target", "Column 'label' holds numbers except for ['?']"),
     ],
 )
 def test_bad_input_gets_an_error_that_names_the_problem(tmp_path, case, message):
@@ -243,6 +264,12 @@ def test_bad_input_gets_an_error_that_names_the_problem(tmp_path, case, message)
         options["column_types"] = {"x": "text"}
     elif case == "no_source":
         options.pop("path")
+    elif case == "stray_text":
+        options["path"] = str(write(tmp_path, small_table().astype({"x": object}).replace({"x": {3.0: "-"}})))
+    elif case == "stray_text_target":
+        table = small_table().assign(label=[str(i % 7 + 0.5) for i in range(30)])
+        table.loc[4, "label"] = "?"
+        options["path"] = str(write(tmp_path, table))
     with pytest.raises((ValueError, FileNotFoundError)) as error:
         TabularDataModule(**options).setup()
     assert message in str(error.value)

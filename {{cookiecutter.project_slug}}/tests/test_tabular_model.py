@@ -79,7 +79,7 @@ def test_invalid_model_options_are_rejected_with_the_choices(options, message):
 
 
 def test_balanced_class_weights_favour_rare_classes():
-    assert resolve_class_weights("balanced", [30, 10]) == [40 / 60, 40 / 20]
+    assert resolve_class_weights("balanced", 2, [30, 10]) == [40 / 60, 40 / 20]
     weighted = make_model(classes=("a", "b"), class_weights=[1.0, 3.0])
     assert weighted.loss.pos_weight.tolist() == [3.0]
     assert make_model(class_weights="balanced", loss=None).loss.weight.tolist() == [1.0, 1.0, 1.0]

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import torch
 
@@ -81,9 +82,53 @@ def test_eval_reproduces_a_csv_runs_test_metrics_from_its_checkpoint(
     assert checkpoint["hyper_parameters"]["preprocessing"] == read_json(
         trained.paths.output_dir, "preprocessing.json"
     )
-    evaluated = evaluate(make_config("eval", *data, "trainer=cpu", f"ckpt_path={written['checkpoint']}"))
+    evaluated_cfg = make_config("eval", *data, "trainer=cpu", f"ckpt_path={written['checkpoint']}")
+    evaluated = evaluate(evaluated_cfg)
     assert evaluated[metric] == pytest.approx(written["metrics"][metric], abs=1e-6)
     assert evaluated["test/loss"] == pytest.approx(written["metrics"]["test/loss"], abs=1e-6)
+    saved = read_json(trained.paths.output_dir, "preprocessing.json")
+    assert read_json(evaluated_cfg.paths.output_dir, "preprocessing.json") == saved
+
+
+def test_eval_applies_the_checkpoints_preprocessing_not_a_refit(make_config, tiny_run, customer_csv):
+    data = ["experiment=tabular", f"data.path={customer_csv}", "data.target=Lifetime value"]
+    data.append("data.drop=[Customer ID,Notes,'Segment (tier)']")
+    trained = make_config("train", *data, *tiny_run)
+    train(trained)
+    table = pd.read_csv(customer_csv)
+    table["Spend ($)"] *= 10  # a refit on this file would learn a different scaling
+    table.to_csv(customer_csv, index=False)
+    checkpoint = read_json(trained.paths.output_dir, "metrics.json")["checkpoint"]
+    evaluated = make_config("eval", *data, "trainer=cpu", f"ckpt_path={checkpoint}")
+    evaluate(evaluated)
+    saved = read_json(trained.paths.output_dir, "preprocessing.json")
+    assert read_json(evaluated.paths.output_dir, "preprocessing.json") == saved
+
+
+def test_a_class_weighted_checkpoint_evaluates(make_config, tiny_run):
+    trained = make_config(
+        "train", "experiment=tabular_breast_cancer", "model.class_weights=balanced", *tiny_run
+    )
+    train(trained)
+    checkpoint = read_json(trained.paths.output_dir, "metrics.json")["checkpoint"]
+    weights = torch.load(checkpoint, map_location="cpu", weights_only=True)["hyper_parameters"][
+        "class_weights"
+    ]
+    assert weights[1] > weights[0]  # malignant tumours are the rarer class
+    evaluated = make_config(
+        "eval", "experiment=tabular_breast_cancer", "trainer=cpu", f"ckpt_path={checkpoint}"
+    )
+    assert "test/auroc" in evaluate(evaluated)
+
+
+def test_monitoring_a_metric_the_model_never_logs_fails_before_training(make_config, tiny_run):
+    cfg = make_config(
+        "train", "data=diabetes", "model=mlp", *tiny_run
+    )  # monitor.metric is val/acc by default
+    with pytest.raises(
+        ValueError, match=r"monitor.metric=val/acc is never logged .* \['val/loss', 'val/mae'"
+    ):
+        train(cfg)
 
 
 def test_eval_refuses_data_the_checkpoint_was_not_trained_on(make_config, tiny_run, customer_csv):

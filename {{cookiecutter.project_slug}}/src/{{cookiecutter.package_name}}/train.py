@@ -40,6 +40,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
 
     datamodule = instantiate(cfg.data)
     model = instantiate(cfg.model, **datamodule.model_arguments())
+    check_monitor(cfg.get("monitor"), model)
     trainer = instantiate(
         cfg.trainer,
         callbacks=instantiate_callbacks(cfg.get("callbacks")),
@@ -76,6 +77,10 @@ def compare_baselines(datamodule, trainer) -> dict[str, dict[str, float]]:
     if not isinstance(datamodule, TabularDataModule):
         return {}
     baselines = fit_baselines(datamodule)
+    for name, scores in baselines.items():
+        log.info(
+            "Baseline %s: %s", name, ", ".join(f"{metric}={value:.4f}" for metric, value in scores.items())
+        )
     flat = {
         f"baseline/{name}/{metric}": value
         for name, scores in baselines.items()
@@ -84,6 +89,18 @@ def compare_baselines(datamodule, trainer) -> dict[str, dict[str, float]]:
     for logger in trainer.loggers:
         logger.log_metrics(flat)
     return baselines
+
+
+def check_monitor(monitor: DictConfig | None, model) -> None:
+    """Refuse, before training, to monitor a metric the model never logs (e.g. accuracy of a regression)."""
+    if not monitor or not monitor.get("metric"):
+        return
+    logged = sorted({"val/loss", *model.val_metrics.keys()})
+    if monitor.metric not in {*logged, "epoch", "step"}:
+        raise ValueError(
+            f"monitor.metric={monitor.metric} is never logged by {type(model).__name__} here: choose one of "
+            f"{logged}, e.g. monitor.metric=val/loss monitor.mode=min (the tabular experiments do so)."
+        )
 
 
 def continue_checkpoints_in(cfg: DictConfig, checkpoint_dir: Path) -> None:

@@ -58,8 +58,8 @@ class TabularDataModule(SplitDataModule):
         super().__init__(batch_size, num_workers, pin_memory)
         if (path is None) == (source is None):
             raise ValueError(
-                "Set data.path to your CSV or Parquet file (or use a bundled dataset such as "
-                "data=tabular_diabetes); a table needs exactly one of data.path and data.source."
+                "Set data.path to your CSV or Parquet file (or use a bundled table such as data=diabetes); "
+                "a table needs exactly one of data.path and data.source."
             )
         self.path = path
         self.source = source
@@ -124,10 +124,12 @@ class TabularDataModule(SplitDataModule):
         counts = labels.value_counts()
         rare = counts[counts < MIN_ROWS_PER_CLASS]
         if len(rare):
+            shown = dict(list(rare.items())[:10])
+            more = f" and {len(rare) - len(shown)} more" if len(rare) > len(shown) else ""
             raise ValueError(
-                f"Classes {rare.to_dict()} have fewer than {MIN_ROWS_PER_CLASS} rows, too few to put one in "
-                "each of train, val and test. Collect more rows for them, merge them into a broader class, "
-                "or remove them from the table."
+                f"Classes {shown}{more} have fewer than {MIN_ROWS_PER_CLASS} rows, too few for a stratified "
+                "train/val/test split. Collect more rows for them, merge them into a broader class, or "
+                "remove them from the table."
             )
         return stratified_split(labels.tolist(), self.val_fraction, self.test_fraction, self.split_seed)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from pandas.api import types
 
-from .tabular_columns import CATEGORICAL, as_categories, infer_column_types
+from .tabular_columns import CATEGORICAL, as_categories, check_no_stray_text, infer_column_types
 from .tabular_preprocessing import CLASSIFICATION, REGRESSION
 
 log = logging.getLogger(__name__)
@@ -18,6 +18,9 @@ log = logging.getLogger(__name__)
 IMPUTE_CHOICES = {"numeric": ("median", "mean", "drop"), "categorical": ("most_frequent", "missing", "drop")}
 # An integer target with at most this many distinct values is taken for class labels.
 MAX_INFERRED_CLASSES = 20
+# A categorical column with more distinct values than this share of rows is probably not a category.
+IDENTIFIER_SHARE = 0.5
+DUPLICATE_WARNING_SHARE = 0.1
 
 
 @dataclass
@@ -40,6 +43,7 @@ def check_columns_exist(frame: pd.DataFrame, option: str, columns: Sequence[str]
 
 def infer_task(target: pd.Series) -> str:
     values = target.dropna()
+    check_no_stray_text(values)
     if types.is_bool_dtype(values) or not types.is_numeric_dtype(values):
         return CLASSIFICATION
     whole_numbers = bool((values % 1 == 0).all())
@@ -79,8 +83,16 @@ def clean_table(
     counts["missing_target_dropped"] = len(frame) - len(labelled)
     if labelled.empty:
         raise ValueError(f"data.target={target!r} is empty in every row: there is nothing to learn from.")
+    # Whole-row duplicates, identifier columns included: two records with different IDs are not copies.
     unique = labelled.drop_duplicates()
     counts["duplicates_dropped"] = len(labelled) - len(unique)
+    if counts["duplicates_dropped"] > DUPLICATE_WARNING_SHARE * len(labelled):
+        log.warning(
+            "Dropped %d duplicate rows, %.0f%% of the table: check that the file is not repeated, or whether "
+            "repeated rows are real (then add an identifier column that tells them apart).",
+            counts["duplicates_dropped"],
+            100 * counts["duplicates_dropped"] / len(labelled),
+        )
     unique = unique.reset_index(drop=True)
 
     engineered = feature_fn(unique) if feature_fn is not None else unique
@@ -102,11 +114,31 @@ def clean_table(
         raise ValueError("No input columns are left: check data.features, data.drop and data.sensitive.")
 
     kinds = infer_column_types(engineered[inputs], column_types)
+    warn_about_identifiers(engineered, kinds)
     rows = engineered[[*inputs, target, *sensitive]]
     rows, counts["missing_values_dropped"] = drop_incomplete_rows(rows, kinds, impute)
     task = task or infer_task(rows[target])
     classes = check_target(rows[target], target, task)
     return CleanTable(rows.reset_index(drop=True), kinds, task, classes, impute, counts)
+
+
+def warn_about_identifiers(frame: pd.DataFrame, kinds: Mapping[str, str]) -> list[str]:
+    """Categorical columns with a different value in most rows: identifiers or free text, most likely."""
+    suspects = [
+        column
+        for column, kind in kinds.items()
+        if kind == CATEGORICAL
+        and frame[column].nunique() > MAX_INFERRED_CLASSES
+        and frame[column].nunique() > IDENTIFIER_SHARE * len(frame)
+    ]
+    if suspects:
+        log.warning(
+            "Columns %s have a different value in most rows (identifiers or free text?). Each value becomes "
+            "its own one-hot input, which the model cannot generalise from: add them to data.drop unless "
+            "they really are categories.",
+            suspects,
+        )
+    return suspects
 
 
 def drop_incomplete_rows(
@@ -131,7 +163,8 @@ def check_target(target: pd.Series, name: str, task: str) -> list[str] | None:
     """The class names of a classification target (sorted); None for regression."""
     if task == REGRESSION:
         if types.is_bool_dtype(target) or not types.is_numeric_dtype(target):
-            examples = target.astype(str).unique()[:3].tolist()
+            numbers = pd.to_numeric(target, errors="coerce")
+            examples = target[numbers.isna()].astype(str).unique()[:3].tolist()
             raise ValueError(
                 f"data.task=regression needs a numeric target, but {name!r} holds values such as {examples}. "
                 "Set data.task=classification, or choose a numeric column as data.target."

@@ -24,6 +24,7 @@ def infer_column_type(series: pd.Series) -> str:
         return NUMERIC
     if types.is_datetime64_any_dtype(series):
         return DATETIME
+    check_no_stray_text(series)
     values = series.dropna().astype(str)
     if len(values) and values.str.match(ISO_DATE).all() and parse_dates(values).notna().all():
         return DATETIME
@@ -44,8 +45,22 @@ def infer_column_types(frame: pd.DataFrame, overrides: Mapping[str, str] | None 
     return {column: overrides.get(column) or infer_column_type(frame[column]) for column in frame.columns}
 
 
+def check_no_stray_text(series: pd.Series, share: float = 0.9) -> None:
+    """A column of numbers with a few text values ("-", "?", "n/a") is a data error, not a category."""
+    values = series.dropna()
+    numbers = pd.to_numeric(values, errors="coerce")
+    if len(values) and numbers.notna().mean() >= share and numbers.isna().any():
+        strays = values[numbers.isna()].astype(str).unique()[:5].tolist()
+        raise ValueError(
+            f"Column {series.name!r} holds numbers except for {strays}. Replace those with numbers or leave "
+            f"the cells empty (empty counts as missing), or declare {series.name!r} categorical under "
+            "data.column_types if it really is a category."
+        )
+
+
 def parse_dates(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values, format="ISO8601", errors="coerce")
+    """ISO 8601 dates and times; offsets (+01:00) are converted to UTC, so mixed offsets parse too."""
+    return pd.to_datetime(values, format="ISO8601", errors="coerce", utc=True)
 
 
 def category_string(value: object) -> object:
@@ -77,7 +92,10 @@ def as_numbers(series: pd.Series) -> pd.Series:
 
 def expand_datetime(series: pd.Series) -> pd.DataFrame:
     """`<column>_year`, `<column>_month`, ... as numbers; an unparseable date becomes missing."""
-    dates = parse_dates(series.astype(str).where(series.notna()))
+    if types.is_datetime64_any_dtype(series):  # e.g. from Parquet: already dates, maybe with a time zone
+        dates = series.dt.tz_convert("UTC") if series.dt.tz is not None else series
+    else:
+        dates = parse_dates(series.astype(str).where(series.notna()))
     return pd.DataFrame(
         {f"{series.name}_{part}": getattr(dates.dt, part).astype(float) for part in DATETIME_PARTS},
         index=series.index,

@@ -44,7 +44,7 @@ class TabularMLP(LightningModule):
         num_classes = None if task == REGRESSION else len(class_names or [])
         loss = loss or default_loss(task, num_classes)
         check_loss(loss, task, num_classes)
-        class_weights = resolve_class_weights(class_weights, class_counts if task != REGRESSION else None)
+        class_weights = resolve_class_weights(class_weights, num_classes, class_counts)
         self.save_hyperparameters(
             {
                 "input_size": int(input_size),

@@ -49,20 +49,25 @@ def check_loss(loss: str, task: str, num_classes: int | None) -> None:
 
 
 def resolve_class_weights(
-    class_weights: str | Sequence[float] | None, class_counts: Sequence[int] | None
+    class_weights: str | Sequence[float] | None,
+    num_classes: int | None,
+    class_counts: Sequence[int] | None = None,
 ) -> list[float] | None:
-    """`balanced` weighs each class by n_rows / (n_classes * its rows), so rare classes count as much."""
+    """One weight per class. `balanced` weighs each class by n_rows / (n_classes * its rows), so rare
+    classes count as much; it needs the training split's `class_counts`. A checkpoint stores the result."""
     if class_weights is None:
         return None
-    if class_counts is None:
+    if num_classes is None:
         raise ValueError("model.class_weights applies to classification only: set it to null for regression.")
     if class_weights == "balanced":
-        total, classes = sum(class_counts), len(class_counts)
-        return [total / (classes * max(count, 1)) for count in class_counts]
+        if class_counts is None:
+            raise ValueError("model.class_weights=balanced needs the training split's class counts.")
+        total = sum(class_counts)
+        return [total / (num_classes * max(count, 1)) for count in class_counts]
     weights = [float(weight) for weight in class_weights]
-    if len(weights) != len(class_counts) or min(weights) <= 0:
+    if len(weights) != num_classes or min(weights) <= 0:
         raise ValueError(
-            f"model.class_weights={weights} needs one positive weight per class ({len(class_counts)}), "
+            f"model.class_weights={weights} needs one positive weight per class ({num_classes}), "
             "or `balanced`."
         )
     return weights
