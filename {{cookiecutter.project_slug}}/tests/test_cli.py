@@ -48,9 +48,14 @@ def test_train_command_writes_metrics_into_its_run_directory(tmp_path):
 
 
 @pytest.mark.slow
-def test_ddp_sim_trains_with_two_cpu_processes(tmp_path):
+@pytest.mark.parametrize(
+    ("experiment", "task"),
+    [("digits_resnet18", "digits_resnet18"), ("tabular_breast_cancer", "tabular_breast_cancer")],
+)
+def test_ddp_sim_trains_with_two_cpu_processes(tmp_path, experiment, task):
     result = run_module(
         "train",
+        f"experiment={experiment}",
         "trainer=ddp_sim",
         "trainer.max_epochs=1",
         "+trainer.limit_train_batches=2",
@@ -60,9 +65,13 @@ def test_ddp_sim_trains_with_two_cpu_processes(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "MEMBER: 2/2" in result.stdout + result.stderr  # the second of two processes started
-    run_dir = only_run_dir(tmp_path, "train")
-    assert json.loads((run_dir / "metrics.json").read_text())["metrics"]["test/acc"] is not None
+    run_dir = only_run_dir(tmp_path, task)
+    written = json.loads((run_dir / "metrics.json").read_text())
+    assert written["metrics"]["test/acc"] is not None
     assert (run_dir / "checkpoints" / "last.ckpt").is_file()
+    if experiment.startswith("tabular"):
+        # Baselines are fitted and scored by the main process alone, after the other has finished.
+        assert set(written["baselines"]) == {"logistic_regression", "gradient_boosting"}
 
 
 def test_a_bad_override_is_rejected_before_training(tmp_path):

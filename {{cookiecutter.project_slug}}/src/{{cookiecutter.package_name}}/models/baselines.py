@@ -41,7 +41,8 @@ def fit_baselines(datamodule) -> dict[str, dict[str, float]]:
         else:
             predictions = torch.from_numpy(estimator.predict_proba(test_inputs.numpy())).float()
             targets = test_targets
-        metrics = task_metrics(preprocessing.task, len(preprocessing.classes or []))
+        # Fitted and scored by the main process alone, also under DDP.
+        metrics = task_metrics(preprocessing.task, len(preprocessing.classes or []), sync_on_compute=False)
         metrics.update(predictions, targets)
         results[name] = {f"test/{metric}": float(value) for metric, value in metrics.compute().items()}
     return results

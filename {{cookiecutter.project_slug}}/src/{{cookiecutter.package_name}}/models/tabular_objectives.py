@@ -17,17 +17,26 @@ REGRESSION_LOSSES = {"mse": nn.MSELoss, "l1": nn.L1Loss, "huber": nn.HuberLoss}
 CLASSIFICATION_LOSSES = ("cross_entropy", "bce")
 
 
-def task_metrics(task: str, num_classes: int | None = None) -> MetricCollection:
-    """Regression: RMSE, MAE, R^2 in the target's units. Classification: accuracy, macro F1, AUROC."""
+def task_metrics(task: str, num_classes: int | None = None, sync_on_compute: bool = True) -> MetricCollection:
+    """Regression: RMSE, MAE, R^2 in the target's units. Classification: accuracy, macro F1, AUROC.
+
+    `sync_on_compute=False` for values computed by one process alone (under DDP the others are not there
+    to gather from).
+    """
+    sync = {"sync_on_compute": sync_on_compute}
     if task == REGRESSION:
         return MetricCollection(
-            {"rmse": MeanSquaredError(squared=False), "mae": MeanAbsoluteError(), "r2": R2Score()}
+            {
+                "rmse": MeanSquaredError(squared=False, **sync),
+                "mae": MeanAbsoluteError(**sync),
+                "r2": R2Score(**sync),
+            }
         )
     return MetricCollection(
         {
-            "acc": MulticlassAccuracy(num_classes, average="micro"),
-            "f1": MulticlassF1Score(num_classes, average="macro"),
-            "auroc": MulticlassAUROC(num_classes),
+            "acc": MulticlassAccuracy(num_classes, average="micro", **sync),
+            "f1": MulticlassF1Score(num_classes, average="macro", **sync),
+            "auroc": MulticlassAUROC(num_classes, **sync),
         }
     )
 
