@@ -153,7 +153,18 @@ def write_run_artifacts(
 def main(cfg: DictConfig) -> float | None:
     metrics = train(cfg)
     # Hydra sweepers (e.g. Optuna) optimise the value returned here.
-    return metrics.get(cfg.get("optimized_metric")) if cfg.get("optimized_metric") else None
+    return objective(metrics, cfg.get("optimized_metric"))
+
+
+def objective(metrics: dict[str, float], name: str | None) -> float | None:
+    """The metric a sweep optimises. Without checkpointing (fast_dev_run) there is no `<metric>_best`,
+    so the metric's last value stands in for it."""
+    if not name:
+        return None
+    if name not in metrics and name.endswith("_best") and name.removesuffix("_best") in metrics:
+        log.warning("%s is missing (no checkpointing, e.g. fast_dev_run): returning its last value.", name)
+        name = name.removesuffix("_best")
+    return metrics.get(name)
 
 
 if __name__ == "__main__":

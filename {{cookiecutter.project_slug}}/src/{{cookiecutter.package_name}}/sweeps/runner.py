@@ -1,0 +1,139 @@
+"""Run an Optuna study trial by trial through a Hydra launcher, persisted so that a killed sweep resumes.
+
+Each trial is one training run (a Hydra job) whose return value, the `optimized_metric`, is the
+objective. A trial that raises or returns NaN is recorded as failed and the sweep goes on, until more
+than `max_failure_rate` of the requested trials have failed.
+"""
+
+import logging
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import optuna
+from hydra.core.utils import JobReturn
+from optuna.trial import Trial, TrialState
+
+from .search_space import parse_search_space, trial_overrides
+from .summary import write_plots, write_summary
+
+log = logging.getLogger(__name__)
+
+DIRECTIONS = {"max": "maximize", "min": "minimize", "maximize": "maximize", "minimize": "minimize"}
+INTERRUPTED = "interrupted_trials"  # study attribute: trials a killed sweep left running
+
+
+class SweepFailedError(RuntimeError):
+    """Some trials failed: the summary lists them with their run directories."""
+
+
+def open_study(
+    study_name: str, storage: str | None, direction: str, sampler=None, pruner=None
+) -> optuna.Study:
+    """Create the study, or load it when one of that name is already in `storage` (a resumed sweep)."""
+    if direction not in DIRECTIONS:
+        raise ValueError(f"hydra.sweeper.direction={direction!r}: choose one of {sorted(DIRECTIONS)}.")
+    if storage and storage.startswith("sqlite:///"):
+        Path(storage.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    return optuna.create_study(
+        study_name=study_name,
+        storage=storage,
+        sampler=sampler,
+        pruner=pruner,
+        direction=DIRECTIONS[direction],
+        load_if_exists=True,
+    )
+
+
+def recover_interrupted(study: optuna.Study) -> list[int]:
+    """Trials still `RUNNING` were cut short by a kill: close them as failed and queue their parameters
+    again, so the resumed sweep runs them once more and repeats nothing that finished."""
+    stale = study.get_trials(states=[TrialState.RUNNING])
+    for trial in stale:
+        study.tell(trial.number, state=TrialState.FAIL)
+        study.enqueue_trial(trial.params)
+    interrupted = [*study.user_attrs.get(INTERRUPTED, []), *(trial.number for trial in stale)]
+    if stale:
+        study.set_user_attr(INTERRUPTED, interrupted)
+        log.warning("Re-queued trials %s, which a previous run of this sweep left unfinished.", interrupted)
+    return interrupted
+
+
+def interrupted_trials(study: optuna.Study) -> set[int]:
+    return set(study.user_attrs.get(INTERRUPTED, []))
+
+
+def counted_trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
+    """Finished trials that count towards n_trials: completed, pruned, or failed on their own."""
+    interrupted = interrupted_trials(study)
+    finished = study.get_trials(states=[TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL])
+    return [trial for trial in finished if trial.number not in interrupted]
+
+
+def failed_trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
+    return [trial for trial in counted_trials(study) if trial.state == TrialState.FAIL]
+
+
+def record(study: optuna.Study, trial: Trial, job: JobReturn) -> None:
+    """Tell the study how the trial's job ended."""
+    if job.hydra_cfg is not None:
+        trial.set_user_attr("output_dir", str(job.hydra_cfg.hydra.runtime.output_dir))
+    try:
+        value = job.return_value
+    except Exception as error:  # noqa: BLE001 - any error of a trial is that trial's failure, not the sweep's
+        failure = f"{type(error).__name__}: {error}"
+    else:
+        if value is None:
+            failure = "the run returned no objective: check optimized_metric"
+        elif not math.isfinite(float(value)):
+            failure = f"the objective is {value}"
+        else:
+            study.tell(trial, float(value))
+            return
+    trial.set_user_attr("failure", failure[:500])
+    study.tell(trial, state=TrialState.FAIL)
+    log.warning("Trial %d failed: %s", trial.number, failure)
+
+
+def run_study(sweeper: Any, arguments: Sequence[str]) -> optuna.Study:
+    """The sweep: ask the study for trials in batches of n_jobs, launch them, record their outcomes."""
+    searched, fixed = parse_search_space(sweeper.params, arguments)
+    if not searched:
+        raise ValueError(
+            "Nothing to search: set hydra.sweeper.params (e.g. hparams_search=digits_optuna) or pass a sweep "
+            "on the command line, such as model.optimizer.lr='tag(log, interval(1e-4, 1e-2))'."
+        )
+    study = open_study(
+        sweeper.study_name, sweeper.storage, sweeper.direction, sweeper.sampler, sweeper.pruner
+    )
+    recover_interrupted(study)
+    sweep_dir = Path(sweeper.config.hydra.sweep.dir)
+    max_failures = sweeper.max_failure_rate * sweeper.n_trials
+    while (done := len(counted_trials(study))) < sweeper.n_trials:
+        if len(failed_trials(study)) > max_failures:
+            log.error("Stopping: more than %.0f%% of the trials failed.", 100 * sweeper.max_failure_rate)
+            break
+        batch = [study.ask(searched) for _ in range(min(sweeper.n_jobs, sweeper.n_trials - done))]
+        overrides = [trial_overrides(trial.params, fixed) for trial in batch]
+        sweeper.validate_batch_is_legal(overrides)
+        # Job numbers follow trial numbers, so a trial's logs are in <sweep dir>/<trial number>.
+        jobs = sweeper.launcher.launch(overrides, initial_job_idx=batch[0].number)
+        for trial, job in zip(batch, jobs, strict=True):
+            record(study, trial, job)
+        write_summary(study, sweep_dir, sweeper.n_trials, failed_trials(study), interrupted_trials(study))
+
+    summary = write_summary(
+        study, sweep_dir, sweeper.n_trials, failed_trials(study), interrupted_trials(study)
+    )
+    if summary["best"]:
+        write_plots(study, sweep_dir)
+    if summary["best"]:
+        log.info("Best trial %(number)s: value %(value)s with %(params)s", summary["best"])
+    log.info("Sweep summary, trial table and plots: %s", sweep_dir)
+    if summary["failed"]:
+        listing = "; ".join(
+            f"trial {t['number']} ({t['reason']}) in {t['output_dir']}" for t in summary["failed"]
+        )
+        raise SweepFailedError(f"{len(summary['failed'])} trial(s) failed: {listing}")
+    return study

@@ -1,0 +1,101 @@
+"""What a sweep leaves in its directory: the best trial, every trial as CSV and Markdown, and Optuna's plots
+as self-contained HTML files."""
+
+import csv
+import json
+import logging
+from pathlib import Path
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+log = logging.getLogger(__name__)
+
+PLOTS = {
+    "optimization_history": optuna.visualization.plot_optimization_history,
+    "param_importances": optuna.visualization.plot_param_importances,
+    "parallel_coordinate": optuna.visualization.plot_parallel_coordinate,
+}
+
+
+def trial_rows(study: optuna.Study, interrupted: set[int]) -> list[dict[str, object]]:
+    names = sorted({name for trial in study.trials for name in trial.params})
+    return [
+        {
+            "number": trial.number,
+            "state": trial.state.name,
+            "value": trial.value,
+            **{name: trial.params.get(name) for name in names},
+            "reason": "interrupted, run again"
+            if trial.number in interrupted
+            else trial.user_attrs.get("failure", ""),
+            "output_dir": trial.user_attrs.get("output_dir", ""),
+        }
+        for trial in study.trials
+    ]
+
+
+def write_tables(rows: list[dict[str, object]], sweep_dir: Path) -> None:
+    if not rows:
+        return
+    with (sweep_dir / "trials.csv").open("w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    header = list(rows[0])
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        cells = ("" if row[name] is None else str(row[name]).replace("|", "\\|") for name in header)
+        lines.append("| " + " | ".join(cells) + " |")
+    (sweep_dir / "trials.md").write_text("\n".join(lines) + "\n")
+
+
+def best_trial(study: optuna.Study) -> FrozenTrial | None:
+    complete = study.get_trials(states=[TrialState.COMPLETE])
+    return study.best_trial if complete else None
+
+
+def write_summary(
+    study: optuna.Study, sweep_dir: Path, n_trials: int, failed: list[FrozenTrial], interrupted: set[int]
+) -> dict[str, object]:
+    """`sweep_summary.json`, `trials.csv` and `trials.md`; cheap enough to refresh after every batch.
+
+    `failed`: trials that failed on their own; `interrupted`: those a killed sweep left unfinished.
+    """
+    sweep_dir.mkdir(parents=True, exist_ok=True)
+    best = best_trial(study)
+    summary = {
+        "study_name": study.study_name,
+        "direction": study.direction.name.lower(),
+        "requested_trials": n_trials,
+        "states": {state.name: len(study.get_trials(states=[state])) for state in TrialState},
+        "interrupted": sorted(interrupted),
+        "best": None if best is None else {"number": best.number, "value": best.value, "params": best.params},
+        "failed": [
+            {
+                "number": trial.number,
+                "reason": trial.user_attrs.get("failure", ""),
+                "output_dir": trial.user_attrs.get("output_dir", ""),
+            }
+            for trial in failed
+        ],
+    }
+    (sweep_dir / "sweep_summary.json").write_text(json.dumps(summary, indent=2, default=str) + "\n")
+    write_tables(trial_rows(study, interrupted), sweep_dir)
+    return summary
+
+
+def write_plots(study: optuna.Study, sweep_dir: Path) -> list[Path]:
+    """Each plot as an HTML file that opens offline (plotly.js inside); a plot that needs more finished
+    trials than there are is skipped with a note."""
+    written = []
+    for name, plot in PLOTS.items():
+        try:
+            figure = plot(study)
+        except (ValueError, RuntimeError) as error:
+            log.info("Skipped the %s plot: %s", name, error)
+            continue
+        path = sweep_dir / f"{name}.html"
+        figure.write_html(path, include_plotlyjs=True, full_html=True)
+        written.append(path)
+    return written

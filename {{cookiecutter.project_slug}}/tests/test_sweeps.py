@@ -1,0 +1,202 @@
+"""Optuna sweeps: search-space syntax, resumable studies, failing trials, the summary, and a real sweep."""
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import optuna
+import pytest
+from hydra.core.utils import JobReturn, JobStatus
+from omegaconf import OmegaConf
+from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+from optuna.trial import TrialState
+
+from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
+from {{ cookiecutter.package_name }}.sweeps.runner import SweepFailedError, run_study
+from {{ cookiecutter.package_name }}.sweeps.search_space import parse_search_space
+from hydra_plugins.{{ cookiecutter.package_name }}_sweeper.optuna_sweeper import OptunaSweeper
+
+SEARCH_SPACE = {"model.optimizer.lr": "tag(log, interval(1e-4, 1e-2))", "data.batch_size": "choice(32, 64)"}
+
+
+def test_hydra_sweep_syntax_becomes_optuna_distributions():
+    params = {
+        "lr": "tag(log, interval(1e-4, 1e-2))",
+        "dropout": "interval(0.0, 0.5)",
+        "depth": "range(1, 4)",
+        "hidden": "choice([64,32], [128])",
+        "seed": "7",
+    }
+    searched, fixed = parse_search_space(params, ["dropout=0.25", "extra=choice(a, b)"])
+    assert searched["lr"] == FloatDistribution(1e-4, 1e-2, log=True)
+    assert searched["depth"] == IntDistribution(1, 3)
+    assert searched["hidden"] == CategoricalDistribution(["[64,32]", "[128]"])
+    assert searched["extra"] == CategoricalDistribution(["a", "b"])
+    # The command line wins over the config: dropout is fixed for this sweep.
+    assert "dropout" not in searched
+    assert sorted(fixed) == ["dropout=0.25", "seed=7"]
+
+
+class FakeLauncher:
+    """Runs each trial's overrides through `objective` instead of training: fast and deterministic."""
+
+    def __init__(self, objective, sweep_dir: Path) -> None:
+        self.objective = objective
+        self.sweep_dir = sweep_dir
+        self.launched: list[list[str]] = []
+
+    def launch(self, job_overrides, initial_job_idx: int) -> list[JobReturn]:
+        results = []
+        for number, overrides in enumerate(job_overrides, start=initial_job_idx):
+            self.launched.append(list(overrides))
+            values = dict(override.split("=", 1) for override in overrides)
+            result = JobReturn(overrides=list(overrides), status=JobStatus.COMPLETED)
+            result.hydra_cfg = OmegaConf.create(
+                {"hydra": {"runtime": {"output_dir": str(self.sweep_dir / str(number))}}}
+            )
+            try:
+                result.return_value = self.objective(values)
+            except Exception as error:  # noqa: BLE001 - recorded as the job's failure, as Hydra's launchers do
+                result.status, result.return_value = JobStatus.FAILED, error
+            results.append(result)
+        return results
+
+
+def make_sweeper(tmp_path: Path, objective, **options) -> OptunaSweeper:
+    settings = {
+        "study_name": "study",
+        "storage": f"sqlite:///{tmp_path}/optuna.db",
+        "direction": "min",
+        "n_trials": 4,
+    }
+    sweeper = OptunaSweeper(
+        params=SEARCH_SPACE, sampler=optuna.samplers.TPESampler(seed=0), **{**settings, **options}
+    )
+    sweeper.config = OmegaConf.create({"hydra": {"sweep": {"dir": str(tmp_path / "sweep")}}})
+    sweeper.launcher = FakeLauncher(objective, tmp_path / "sweep")
+    sweeper.validate_batch_is_legal = lambda batch: None  # composing configs is the real launcher's job
+    return sweeper
+
+
+def learning_rate_objective(values: dict[str, str]) -> float:
+    return abs(math.log10(float(values["model.optimizer.lr"])) + 3)
+
+
+def test_a_sweep_runs_the_requested_trials_and_writes_its_summary(tmp_path):
+    study = run_study(make_sweeper(tmp_path, learning_rate_objective), ["trainer.max_epochs=2"])
+    assert [trial.state for trial in study.trials] == [TrialState.COMPLETE] * 4
+    sweep_dir = tmp_path / "sweep"
+    summary = json.loads((sweep_dir / "sweep_summary.json").read_text())
+    assert summary["best"]["value"] == min(trial.value for trial in study.trials)
+    assert summary["states"]["COMPLETE"] == 4 and summary["failed"] == []
+    assert len((sweep_dir / "trials.csv").read_text().splitlines()) == 5
+    assert (sweep_dir / "trials.md").read_text().startswith("| number | state | value |")
+    for plot in ("optimization_history", "param_importances", "parallel_coordinate"):
+        assert "plotly" in (sweep_dir / f"{plot}.html").read_text()[:200_000]
+
+
+def test_a_killed_sweep_resumes_without_repeating_finished_trials(tmp_path):
+    first = make_sweeper(tmp_path, learning_rate_objective, n_trials=2)
+    run_study(first, [])
+    # A kill mid-trial leaves that trial RUNNING in the study's database.
+    study = optuna.load_study(study_name="study", storage=first.storage)
+    cut_short = study.ask(
+        {name: distribution for name, distribution in parse_search_space(SEARCH_SPACE, [])[0].items()}
+    )
+    finished_before = {
+        trial.number: trial.params for trial in study.trials if trial.state == TrialState.COMPLETE
+    }
+
+    resumed = make_sweeper(tmp_path, learning_rate_objective, n_trials=4)
+    study = run_study(resumed, [])
+    complete = [trial for trial in study.trials if trial.state == TrialState.COMPLETE]
+    assert len(complete) == 4
+    # Two new trials ran: the one cut short (same parameters, re-queued) and one more; no finished one.
+    assert len(resumed.launcher.launched) == 2
+    assert complete[2].params == cut_short.params
+    assert {trial.number: trial.params for trial in complete[:2]} == finished_before
+    assert study.trials[cut_short.number].state == TrialState.FAIL
+    summary = json.loads((tmp_path / "sweep" / "sweep_summary.json").read_text())
+    assert (summary["interrupted"], summary["failed"]) == ([cut_short.number], [])
+
+
+def test_failing_and_nan_trials_are_recorded_and_the_others_complete(tmp_path):
+    calls = iter(range(10))
+
+    def flaky(values: dict[str, str]) -> float:
+        call = next(calls)
+        if call == 1:
+            raise RuntimeError("CUDA out of memory (injected)")
+        return float("nan") if call == 2 else learning_rate_objective(values)
+
+    sweeper = make_sweeper(tmp_path, flaky, n_trials=4)
+    with pytest.raises(
+        SweepFailedError, match=r"2 trial\(s\) failed: trial 1 \(RuntimeError: CUDA out of memory"
+    ):
+        run_study(sweeper, [])
+    study = optuna.load_study(study_name="study", storage=sweeper.storage)
+    assert [trial.state.name for trial in study.trials] == ["COMPLETE", "FAIL", "FAIL", "COMPLETE"]
+    summary = json.loads((tmp_path / "sweep" / "sweep_summary.json").read_text())
+    assert summary["failed"][1] == {
+        "number": 2,
+        "reason": "the objective is nan",
+        "output_dir": str(tmp_path / "sweep" / "2"),
+    }
+
+
+def test_a_sweep_stops_once_too_many_trials_fail(tmp_path):
+    def broken(values: dict[str, str]) -> float:
+        raise ValueError("data.path does not exist")
+
+    sweeper = make_sweeper(tmp_path, broken, n_trials=10, max_failure_rate=0.2)
+    with pytest.raises(SweepFailedError, match="3 trial"):
+        run_study(sweeper, [])
+    assert len(sweeper.launcher.launched) == 3  # more than 20% of 10 trials failed: no fourth launch
+
+
+def test_a_sweep_without_a_search_space_says_how_to_give_one(tmp_path):
+    sweeper = make_sweeper(tmp_path, learning_rate_objective)
+    sweeper.params = {}
+    with pytest.raises(ValueError, match="Nothing to search: set hydra.sweeper.params"):
+        run_study(sweeper, ["trainer.max_epochs=2"])
+
+
+@pytest.mark.slow
+def test_a_real_three_trial_sweep_from_the_command_line(tmp_path):
+    command = [
+        sys.executable,
+        "-m",
+        "{{ cookiecutter.package_name }}.train",
+        "-m",
+        "hparams_search=tabular_optuna",
+        "debug=fdr",
+        "hydra.sweeper.n_trials=3",
+        f"paths.log_dir={tmp_path}",
+    ]
+    result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    study = optuna.load_study(study_name="debug", storage=f"sqlite:///{tmp_path}/optuna.db")
+    assert [trial.state for trial in study.trials] == [TrialState.COMPLETE] * 3
+    (sweep_dir,) = (tmp_path / "debug" / "multiruns").iterdir()
+    assert json.loads((sweep_dir / "sweep_summary.json").read_text())["states"]["COMPLETE"] == 3
+    assert sorted(path.name for path in sweep_dir.iterdir() if path.is_dir()) == ["0", "1", "2"]
+
+
+@pytest.mark.slow
+def test_a_plain_grid_multirun_still_works(tmp_path):
+    command = [
+        sys.executable,
+        "-m",
+        "{{ cookiecutter.package_name }}.train",
+        "-m",
+        "experiment=tabular_synthetic",
+        "debug=fdr",
+        "model.optimizer.lr=1e-3,1e-2",
+        f"paths.log_dir={tmp_path}",
+    ]
+    result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    (sweep_dir,) = (tmp_path / "debug" / "multiruns").iterdir()
+    assert len(list(sweep_dir.glob("*/metrics.json"))) == 2
