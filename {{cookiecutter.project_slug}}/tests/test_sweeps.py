@@ -5,14 +5,17 @@ import math
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import optuna
 import pytest
+import torch
 from hydra.core.utils import JobReturn, JobStatus
 from omegaconf import OmegaConf
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.trial import TrialState
 
+from {{ cookiecutter.package_name }}.callbacks.optuna_pruning import OptunaPruning
 from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
 from {{ cookiecutter.package_name }}.sweeps.runner import SweepFailedError, run_study
 from {{ cookiecutter.package_name }}.sweeps.search_space import parse_search_space
@@ -146,6 +149,44 @@ def test_failing_and_nan_trials_are_recorded_and_the_others_complete(tmp_path):
     }
 
 
+def test_pruned_trials_are_recorded_as_pruned_not_failed(tmp_path):
+    calls = iter(range(10))
+
+    def pruned_after_the_first(values: dict[str, str]) -> float:
+        if next(calls) > 0:
+            raise optuna.TrialPruned("val/loss at epoch 2 trails the other trials")
+        return 1.0
+
+    sweeper = make_sweeper(tmp_path, pruned_after_the_first, n_trials=3, pruner=optuna.pruners.MedianPruner())
+    sweeper.pruner_config = {"_target_": "optuna.pruners.MedianPruner", "n_warmup_steps": 2}
+    study = run_study(sweeper, [])
+    assert [trial.state.name for trial in study.trials] == ["COMPLETE", "PRUNED", "PRUNED"]
+    summary = json.loads((tmp_path / "sweep" / "sweep_summary.json").read_text())
+    assert (summary["pruned"], summary["failed"]) == ([1, 2], [])
+    # With a pruner, each run is told where its trial lives, so it can report every epoch's metric.
+    launched = dict(override.split("=", 1) for override in sweeper.launcher.launched[0])
+    assert launched["optuna_trial.study_name"] == "'study'"
+    assert launched["optuna_trial.trial_id"].isdigit()
+    assert launched["optuna_trial.pruner"] == "{_target_:'optuna.pruners.MedianPruner',n_warmup_steps:2}"
+
+
+def test_the_pruning_callback_stops_a_trial_that_trails_the_others(tmp_path):
+    storage = f"sqlite:///{tmp_path}/optuna.db"
+    study = optuna.create_study(study_name="s", storage=storage)
+    leader = study.ask()
+    leader.report(0.1, step=0)
+    study.tell(leader, 0.1)
+    trailing = study.ask()
+    pruner = {"_target_": "optuna.pruners.MedianPruner", "n_startup_trials": 1}
+    callback = OptunaPruning(storage, "s", trailing._trial_id, pruner, monitor="val/loss")
+    trainer = SimpleNamespace(
+        sanity_checking=False, current_epoch=0, callback_metrics={"val/loss": torch.tensor(5.0)}
+    )
+    with pytest.raises(optuna.TrialPruned, match="val/loss at epoch 0 trails the other trials"):
+        callback.on_validation_end(trainer, None)
+    assert study.trials[1].intermediate_values == {0: 5.0}
+
+
 def test_a_sweep_stops_once_too_many_trials_fail(tmp_path):
     def broken(values: dict[str, str]) -> float:
         raise ValueError("data.path does not exist")
@@ -182,6 +223,8 @@ def test_a_real_three_trial_sweep_from_the_command_line(tmp_path):
     (sweep_dir,) = (tmp_path / "debug" / "multiruns").iterdir()
     assert json.loads((sweep_dir / "sweep_summary.json").read_text())["states"]["COMPLETE"] == 3
     assert sorted(path.name for path in sweep_dir.iterdir() if path.is_dir()) == ["0", "1", "2"]
+    # tabular_optuna prunes, so every trial reported its validation loss to the study.
+    assert all(trial.intermediate_values for trial in study.trials)
 
 
 @pytest.mark.slow

@@ -41,11 +41,12 @@ def train(cfg: DictConfig) -> dict[str, float]:
     datamodule = instantiate(cfg.data)
     model = instantiate(cfg.model, **datamodule.model_arguments())
     check_monitor(cfg.get("monitor"), model)
-    trainer = instantiate(
-        cfg.trainer,
-        callbacks=instantiate_callbacks(cfg.get("callbacks")),
-        logger=instantiate_loggers(cfg.get("logger")),
-    )
+    callbacks = instantiate_callbacks(cfg.get("callbacks"))
+    if cfg.get("optuna_trial") and cfg.optuna_trial.trial_id is not None:
+        from {{ cookiecutter.package_name }}.callbacks.optuna_pruning import OptunaPruning
+
+        callbacks.append(OptunaPruning(**cfg.optuna_trial, monitor=cfg.monitor.metric))
+    trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=instantiate_loggers(cfg.get("logger")))
     for logger in trainer.loggers:
         logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
 

@@ -36,6 +36,7 @@ class OptunaSweeper(Sweeper):
         self.params = OmegaConf.to_container(params) if isinstance(params, DictConfig) else dict(params or {})
         self.sampler = sampler
         self.pruner = pruner
+        self.pruner_config: dict | None = None
         self.config: DictConfig | None = None
         self.hydra_context: HydraContext | None = None  # read by Sweeper.validate_batch_is_legal
         self.launcher = None
@@ -43,6 +44,9 @@ class OptunaSweeper(Sweeper):
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         self.config = config
         self.hydra_context = hydra_context
+        # The pruner's settings, for the runs: Optuna's storage keeps trials, not the pruner.
+        pruner = config.hydra.sweeper.get("pruner")
+        self.pruner_config = OmegaConf.to_container(pruner, resolve=True) if pruner is not None else None
         self.launcher = Plugins.instance().instantiate_launcher(
             hydra_context=hydra_context, task_function=task_function, config=config
         )

@@ -7,7 +7,7 @@ than `max_failure_rate` of the requested trials have failed.
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -75,12 +75,41 @@ def failed_trials(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
     return [trial for trial in counted_trials(study) if trial.state == TrialState.FAIL]
 
 
+def pruning_overrides(sweeper: Any, trial: Trial) -> list[str]:
+    """With a pruner, tell the run where its trial lives so it can report each epoch's metric."""
+    if sweeper.pruner is None or not sweeper.storage:
+        return []
+    # Trial ids are the storage's keys; Optuna's Trial(study, trial_id) is how a process joins a trial.
+    return [
+        f"optuna_trial.storage={override_value(sweeper.storage)}",
+        f"optuna_trial.study_name={override_value(sweeper.study_name)}",
+        f"optuna_trial.trial_id={trial._trial_id}",
+        f"optuna_trial.pruner={override_value(sweeper.pruner_config)}",
+    ]
+
+
+def override_value(value: object) -> str:
+    """A plain value in Hydra's override syntax: quoted strings, null, true/false, {key: value}."""
+    if isinstance(value, Mapping):
+        return "{" + ",".join(f"{key}:{override_value(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "\\'") + "'"
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    return repr(value)
+
+
 def record(study: optuna.Study, trial: Trial, job: JobReturn) -> None:
     """Tell the study how the trial's job ended."""
     if job.hydra_cfg is not None:
         trial.set_user_attr("output_dir", str(job.hydra_cfg.hydra.runtime.output_dir))
     try:
         value = job.return_value
+    except optuna.TrialPruned as pruned:
+        trial.set_user_attr("pruned", str(pruned))
+        study.tell(trial, state=TrialState.PRUNED)
+        log.info("Trial %d pruned: %s", trial.number, pruned)
+        return
     except Exception as error:  # noqa: BLE001 - any error of a trial is that trial's failure, not the sweep's
         failure = f"{type(error).__name__}: {error}"
     else:
@@ -115,7 +144,9 @@ def run_study(sweeper: Any, arguments: Sequence[str]) -> optuna.Study:
             log.error("Stopping: more than %.0f%% of the trials failed.", 100 * sweeper.max_failure_rate)
             break
         batch = [study.ask(searched) for _ in range(min(sweeper.n_jobs, sweeper.n_trials - done))]
-        overrides = [trial_overrides(trial.params, fixed) for trial in batch]
+        overrides = [
+            trial_overrides(trial.params, fixed) + pruning_overrides(sweeper, trial) for trial in batch
+        ]
         sweeper.validate_batch_is_legal(overrides)
         # Job numbers follow trial numbers, so a trial's logs are in <sweep dir>/<trial number>.
         jobs = sweeper.launcher.launch(overrides, initial_job_idx=batch[0].number)

@@ -28,7 +28,7 @@ def trial_rows(study: optuna.Study, interrupted: set[int]) -> list[dict[str, obj
             **{name: trial.params.get(name) for name in names},
             "reason": "interrupted, run again"
             if trial.number in interrupted
-            else trial.user_attrs.get("failure", ""),
+            else trial.user_attrs.get("failure") or trial.user_attrs.get("pruned", ""),
             "output_dir": trial.user_attrs.get("output_dir", ""),
         }
         for trial in study.trials
@@ -70,6 +70,7 @@ def write_summary(
         "requested_trials": n_trials,
         "states": {state.name: len(study.get_trials(states=[state])) for state in TrialState},
         "interrupted": sorted(interrupted),
+        "pruned": [trial.number for trial in study.get_trials(states=[TrialState.PRUNED])],
         "best": None if best is None else {"number": best.number, "value": best.value, "params": best.params},
         "failed": [
             {
