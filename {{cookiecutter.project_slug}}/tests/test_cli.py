@@ -2,11 +2,14 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+import torch
 
 from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
 
@@ -102,3 +105,43 @@ def test_a_messy_csv_trains_and_evaluates_from_the_command_line(tmp_path, custom
     reproduced = json.loads((only_run_dir(tmp_path, "eval") / "metrics.json").read_text())
     for name in ("test/acc", "test/f1", "test/auroc", "test/loss"):
         assert reproduced["metrics"][name] == pytest.approx(written["metrics"][name], abs=1e-6)
+
+
+def wait_for(find, timeout: float = 180.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if found := find():
+            return found
+        time.sleep(0.2)
+    raise TimeoutError("the run did not get that far in time")
+
+
+@pytest.mark.slow
+def test_sigterm_saves_a_checkpoint_and_the_next_launch_resumes_from_it(tmp_path):
+    # Small batches, many epochs: SIGTERM arrives while training is under way.
+    run = [
+        "experiment=tabular_synthetic",
+        "trainer=cpu",
+        "data.batch_size=8",
+        "callbacks.early_stopping=null",
+    ]
+    run += ["callbacks.rich_progress_bar=null", f"paths.log_dir={tmp_path}"]
+    command = [sys.executable, "-m", "{{ cookiecutter.package_name }}.train", *run, "trainer.max_epochs=1000"]
+    process = subprocess.Popen(
+        command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    last = wait_for(lambda: next(tmp_path.rglob("checkpoints/last.ckpt"), None))  # an epoch is done
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=120)
+    assert process.returncode == 143, output[-3000:]  # "terminated", not success
+    assert "Stopped by SIGTERM" in output
+    stopped = torch.load(last, map_location="cpu", weights_only=True)
+    # The file is the one saved on SIGTERM, at the step training had reached.
+    assert f"SIGTERM: saved {last} at step {stopped['global_step']}." in output
+
+    resumed = run_module(
+        "train", *run[:-1], f"trainer.max_epochs={stopped['epoch'] + 2}", "ckpt_path=last", log_dir=tmp_path
+    )
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert f"Resuming from {last}" in resumed.stdout + resumed.stderr
+    assert torch.load(last, map_location="cpu", weights_only=True)["epoch"] == stopped["epoch"] + 1

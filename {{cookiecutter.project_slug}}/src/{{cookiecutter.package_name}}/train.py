@@ -15,6 +15,7 @@ from {{ cookiecutter.package_name }}.config import CONFIG_DIR, register_resolver
 
 register_resolvers()
 log = logging.getLogger(__name__)
+INTERRUPTED_EXIT_CODE = 143
 
 
 def train(cfg: DictConfig) -> dict[str, float]:
@@ -22,6 +23,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     # Imported here so that `--help` and `--cfg job` answer without loading PyTorch.
     import lightning as L  # noqa: N812
     from hydra.utils import instantiate
+    from lightning.pytorch.utilities.exceptions import SIGTERMException
 
     from {{ cookiecutter.package_name }}.utils.accelerators import require_accelerator
     from {{ cookiecutter.package_name }}.utils.checkpoints import resolve_checkpoint
@@ -50,7 +52,16 @@ def train(cfg: DictConfig) -> dict[str, float]:
     for logger in trainer.loggers:
         logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
 
-    trainer.fit(model, datamodule=datamodule, ckpt_path=resume_from, weights_only=True)
+    try:
+        trainer.fit(model, datamodule=datamodule, ckpt_path=resume_from, weights_only=True)
+    except SIGTERMException:
+        log.error(
+            "Stopped by SIGTERM at epoch %d, step %d; last.ckpt holds that state (resume: ckpt_path=last).",
+            trainer.current_epoch,
+            trainer.global_step,
+        )
+        # 128 + SIGTERM: what shells and schedulers read as "terminated", never as success.
+        raise SystemExit(INTERRUPTED_EXIT_CODE) from None
     metrics = to_floats(trainer.callback_metrics)
     checkpoint = trainer.checkpoint_callback
     if checkpoint is not None and checkpoint.best_model_score is not None:
@@ -112,7 +123,7 @@ def continue_checkpoints_in(cfg: DictConfig, checkpoint_dir: Path) -> None:
     """
     if checkpoint_dir.name != "checkpoints":
         return
-    for name in ("model_checkpoint", "last_checkpoint"):
+    for name in ("model_checkpoint", "last_checkpoint", "preemption_checkpoint"):
         if cfg.get("callbacks") and cfg.callbacks.get(name):
             cfg.callbacks[name].dirpath = str(checkpoint_dir)
 
