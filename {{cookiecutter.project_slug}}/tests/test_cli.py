@@ -59,6 +59,7 @@ def test_ddp_sim_trains_with_two_cpu_processes(tmp_path, experiment, task):
     result = run_module(
         "train",
         f"experiment={experiment}",
+        "global_batch_size=32",
         "trainer=ddp_sim",
         "trainer.max_epochs=1",
         "+trainer.limit_train_batches=2",
@@ -68,7 +69,8 @@ def test_ddp_sim_trains_with_two_cpu_processes(tmp_path, experiment, task):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "MEMBER: 2/2" in result.stdout + result.stderr  # the second of two processes started
-    run_dir = only_run_dir(tmp_path, task)
+    assert "Global batch 32: 16 per process." in result.stdout + result.stderr
+    run_dir = only_run_dir(tmp_path, task)  # one run directory, whatever the number of processes
     written = json.loads((run_dir / "metrics.json").read_text())
     assert written["metrics"]["test/acc"] is not None
     assert (run_dir / "checkpoints" / "last.ckpt").is_file()

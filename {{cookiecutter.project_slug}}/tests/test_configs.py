@@ -6,6 +6,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from {{ cookiecutter.package_name }}.config import CONFIG_DIR, wandb_should_run_offline
+from {{ cookiecutter.package_name }}.utils.distributed import per_device_batch_size
 
 GROUPS = ["data", "model", "optimizer", "scheduler", "trainer", "callbacks", "logger", "debug", "experiment"]
 OPTIONS = [(group, path.stem) for group in GROUPS for path in sorted((CONFIG_DIR / group).glob("*.yaml"))]
@@ -45,3 +46,38 @@ def test_wandb_runs_offline_without_credentials(monkeypatch, tmp_path):
     assert not wandb_should_run_offline()
     monkeypatch.setenv("WANDB_MODE", "offline")
     assert wandb_should_run_offline()
+
+
+@pytest.mark.parametrize(
+    ("environment", "nodes", "devices"),
+    [
+        ({}, 1, "auto"),
+        ({"SLURM_JOB_NUM_NODES": "2", "SLURM_NTASKS_PER_NODE": "4(x2)"}, 2, 4),
+        ({"WORLD_SIZE": "16", "LOCAL_WORLD_SIZE": "8"}, 2, 8),
+    ],
+)
+def test_multinode_takes_its_shape_from_the_cluster(make_config, monkeypatch, environment, nodes, devices):
+    for variable in (
+        "SLURM_JOB_NUM_NODES",
+        "SLURM_NNODES",
+        "SLURM_NTASKS_PER_NODE",
+        "WORLD_SIZE",
+        "LOCAL_WORLD_SIZE",
+    ):
+        monkeypatch.delenv(variable, raising=False)
+    for variable, value in environment.items():
+        monkeypatch.setenv(variable, value)
+    trainer = make_config("train", "trainer=multinode").trainer
+    assert (trainer.num_nodes, trainer.devices, trainer.strategy) == (nodes, devices, "ddp")
+
+
+def test_the_global_batch_splits_evenly_over_processes_or_is_refused():
+    assert per_device_batch_size(256, 8) == 32
+    with pytest.raises(ValueError, match="global_batch_size=100 does not split evenly over 8 processes"):
+        per_device_batch_size(100, 8)
+
+
+@pytest.mark.parametrize("launcher", ["slurm", "local_pool", "submitit_local"])
+def test_launcher_configs_compose(make_config, launcher):
+    cfg = make_config("train", f"hydra/launcher={launcher}")
+    assert cfg.task_name == "train"

@@ -30,12 +30,40 @@ def wandb_should_run_offline() -> bool:
         return True
 
 
+def cluster_nodes() -> int:
+    """Nodes of this job: SLURM's count, or torchrun's world size over processes per node; else 1."""
+    for variable in ("SLURM_JOB_NUM_NODES", "SLURM_NNODES"):
+        if os.environ.get(variable):
+            return int(os.environ[variable])
+    if os.environ.get("WORLD_SIZE") and os.environ.get("LOCAL_WORLD_SIZE"):
+        return int(os.environ["WORLD_SIZE"]) // int(os.environ["LOCAL_WORLD_SIZE"])
+    return 1
+
+
+def cluster_devices_per_node() -> int | str:
+    """Processes (one per GPU) per node: SLURM's tasks per node ("4" or "4(x2)"), torchrun's local world
+    size, or `auto` (every visible GPU)."""
+    tasks = os.environ.get("SLURM_NTASKS_PER_NODE")
+    if tasks:
+        return int(tasks.split("(")[0])
+    if os.environ.get("LOCAL_WORLD_SIZE"):
+        return int(os.environ["LOCAL_WORLD_SIZE"])
+    return "auto"
+
+
+RESOLVERS = {
+    "project_root": (lambda: str(PROJECT_ROOT), False),
+    # use_cache: one value per config, so every interpolation of the run directory agrees.
+    "run_suffix": (unique_run_suffix, True),
+    "wandb_offline": (wandb_should_run_offline, False),
+    "cluster_nodes": (cluster_nodes, False),
+    "cluster_devices_per_node": (cluster_devices_per_node, False),
+}
+
+
 def register_resolvers() -> None:
-    """Register the `${project_root:}`, `${run_suffix:}` and `${wandb_offline:}` resolvers (once)."""
-    if not OmegaConf.has_resolver("project_root"):
-        OmegaConf.register_new_resolver("project_root", lambda: str(PROJECT_ROOT))
-    if not OmegaConf.has_resolver("run_suffix"):
-        # use_cache: one value per config, so every interpolation of the run directory agrees.
-        OmegaConf.register_new_resolver("run_suffix", unique_run_suffix, use_cache=True)
-    if not OmegaConf.has_resolver("wandb_offline"):
-        OmegaConf.register_new_resolver("wandb_offline", wandb_should_run_offline)
+    """Register `${project_root:}`, `${run_suffix:}`, `${wandb_offline:}`, `${cluster_nodes:}` and
+    `${cluster_devices_per_node:}` (once)."""
+    for name, (resolver, use_cache) in RESOLVERS.items():
+        if not OmegaConf.has_resolver(name):
+            OmegaConf.register_new_resolver(name, resolver, use_cache=use_cache)

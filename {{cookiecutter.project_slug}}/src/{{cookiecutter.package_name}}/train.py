@@ -27,6 +27,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
 
     from {{ cookiecutter.package_name }}.utils.accelerators import require_accelerator
     from {{ cookiecutter.package_name }}.utils.checkpoints import resolve_checkpoint
+    from {{ cookiecutter.package_name }}.utils.distributed import per_device_batch_size
     from {{ cookiecutter.package_name }}.utils.instantiate import instantiate_callbacks, instantiate_loggers
     from {{ cookiecutter.package_name }}.utils.run_artifacts import to_floats
 
@@ -49,6 +50,9 @@ def train(cfg: DictConfig) -> dict[str, float]:
 
         callbacks.append(OptunaPruning(**cfg.optuna_trial, monitor=cfg.monitor.metric))
     trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=instantiate_loggers(cfg.get("logger")))
+    if cfg.get("global_batch_size"):
+        datamodule.batch_size = per_device_batch_size(cfg.global_batch_size, trainer.world_size)
+        log.info("Global batch %d: %d per process.", cfg.global_batch_size, datamodule.batch_size)
     for logger in trainer.loggers:
         logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
 
