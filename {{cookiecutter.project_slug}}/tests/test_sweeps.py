@@ -11,6 +11,7 @@ import optuna
 import pytest
 import torch
 from hydra.core.utils import JobReturn, JobStatus
+from hydra.utils import get_class
 from omegaconf import OmegaConf
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.trial import TrialState
@@ -19,7 +20,6 @@ from {{ cookiecutter.package_name }}.callbacks.optuna_pruning import OptunaPruni
 from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
 from {{ cookiecutter.package_name }}.sweeps.runner import SweepFailedError, run_study
 from {{ cookiecutter.package_name }}.sweeps.search_space import parse_search_space
-from hydra_plugins.{{ cookiecutter.package_name }}_sweeper.optuna_sweeper import OptunaSweeper
 
 SEARCH_SPACE = {"model.optimizer.lr": "tag(log, interval(1e-4, 1e-2))", "data.batch_size": "choice(32, 64)"}
 
@@ -67,7 +67,11 @@ class FakeLauncher:
         return results
 
 
-def make_sweeper(tmp_path: Path, objective, **options) -> OptunaSweeper:
+# Named by string: its module sits beside the package, so an import line would sort by the package's name.
+OptunaSweeper = get_class("hydra_plugins.{{ cookiecutter.package_name }}_sweeper.optuna_sweeper.OptunaSweeper")
+
+
+def make_sweeper(tmp_path: Path, objective, **options):
     settings = {
         "study_name": "study",
         "storage": f"sqlite:///{tmp_path}/optuna.db",
