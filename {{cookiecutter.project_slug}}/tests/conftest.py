@@ -33,7 +33,7 @@ def compose_config(config_name: str, overrides: list[str], log_dir: Path) -> Dic
             config_name, overrides=[*overrides, f"paths.log_dir={log_dir}"], return_hydra_config=True
         )
     output_dir = Path(cfg.hydra.run.dir)
-    output_dir.mkdir(parents=True)
+    output_dir.mkdir(parents=True, exist_ok=True)
     HydraConfig().set_config(cfg)
     with open_dict(cfg):
         cfg.paths.output_dir = str(output_dir)

@@ -81,7 +81,10 @@ def make_sweeper(tmp_path: Path, objective, **options):
     sweeper = OptunaSweeper(
         params=SEARCH_SPACE, sampler=optuna.samplers.TPESampler(seed=0), **{**settings, **options}
     )
-    sweeper.config = OmegaConf.create({"hydra": {"sweep": {"dir": str(tmp_path / "sweep")}}})
+    sweeper.config = OmegaConf.create(
+        {"hydra": {"sweep": {"dir": str(tmp_path / "sweep")}}, "data": {"path": "a.csv"}}
+    )
+    sweeper.sampler_config = {"_target_": "optuna.samplers.TPESampler", "seed": 0}
     sweeper.launcher = FakeLauncher(objective, tmp_path / "sweep")
     sweeper.validate_batch_is_legal = lambda batch: None  # composing configs is the real launcher's job
     return sweeper
@@ -124,6 +127,8 @@ def test_a_killed_sweep_resumes_without_repeating_finished_trials(tmp_path):
     assert len(resumed.launcher.launched) == 2
     assert complete[2].params == cut_short.params
     assert {trial.number: trial.params for trial in complete[:2]} == finished_before
+    # The relaunched sampler does not replay the first launch's draws.
+    assert complete[3].params not in [*finished_before.values(), cut_short.params]
     assert study.trials[cut_short.number].state == TrialState.FAIL
     summary = json.loads((tmp_path / "sweep" / "sweep_summary.json").read_text())
     assert (summary["interrupted"], summary["failed"]) == ([cut_short.number], [])
@@ -189,6 +194,33 @@ def test_the_pruning_callback_stops_a_trial_that_trails_the_others(tmp_path):
     with pytest.raises(optuna.TrialPruned, match="val/loss at epoch 0 trails the other trials"):
         callback.on_validation_end(trainer, None)
     assert study.trials[1].intermediate_values == {0: 5.0}
+
+
+def test_a_relaunch_with_another_search_space_or_data_is_refused(tmp_path):
+    run_study(make_sweeper(tmp_path, learning_rate_objective, n_trials=1), [])
+    other_space = make_sweeper(tmp_path, learning_rate_objective)
+    other_space.params = {**SEARCH_SPACE, "data.batch_size": "choice(16, 32)"}
+    with pytest.raises(
+        ValueError, match="already exists with another search_space. Give this sweep its own name"
+    ):
+        run_study(other_space, [])
+    other_data = make_sweeper(tmp_path, learning_rate_objective)
+    other_data.config.data.path = "b.csv"
+    with pytest.raises(ValueError, match="another data"):
+        run_study(other_data, [])
+
+
+def test_trials_whose_launch_fails_are_recorded_as_failed(tmp_path):
+    sweeper = make_sweeper(tmp_path, learning_rate_objective, n_trials=2)
+
+    def broken_launch(job_overrides, initial_job_idx):
+        raise OSError("sbatch: command not found")
+
+    sweeper.launcher.launch = broken_launch
+    with pytest.raises(
+        SweepFailedError, match=r"trial 0 \(could not be launched: OSError: sbatch: command not found\)"
+    ):
+        run_study(sweeper, [])
 
 
 def test_a_sweep_stops_once_too_many_trials_fail(tmp_path):

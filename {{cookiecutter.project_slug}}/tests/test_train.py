@@ -138,6 +138,19 @@ def test_resuming_from_last_continues_the_killed_run(make_config, tiny_run, recw
     assert metrics["val/acc_best"] == pytest.approx(float(checkpoint_state["best_model_score"]))
 
 
+def test_a_run_restarted_in_its_own_directory_continues_from_its_last_checkpoint(make_config, tiny_run):
+    first = make_config("train", *tiny_run)
+    train(first)
+    # What a requeued cluster job does: the same command, in the same run directory, without ckpt_path.
+    restarted = make_config(
+        "train", *tiny_run, "trainer.max_epochs=2", f"hydra.run.dir={first.paths.output_dir}"
+    )
+    assert restarted.paths.output_dir == first.paths.output_dir
+    train(restarted)
+    last = torch.load(Path(first.paths.output_dir) / "checkpoints" / "last.ckpt", weights_only=True)
+    assert last["epoch"] == 1  # epoch 0 came from the first run, epoch 1 from the restart
+
+
 def test_resuming_without_any_checkpoint_is_an_error(make_config, tiny_run):
     cfg = make_config("train", *tiny_run, "ckpt_path=last")
     with pytest.raises(FileNotFoundError, match="no run under .* has a checkpoints/last.ckpt"):

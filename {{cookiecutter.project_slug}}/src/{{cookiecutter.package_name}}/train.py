@@ -26,14 +26,16 @@ def train(cfg: DictConfig) -> dict[str, float]:
     from lightning.pytorch.utilities.exceptions import SIGTERMException
 
     from {{ cookiecutter.package_name }}.utils.accelerators import require_accelerator
-    from {{ cookiecutter.package_name }}.utils.checkpoints import resolve_checkpoint
+    from {{ cookiecutter.package_name }}.utils.checkpoints import resolve_checkpoint, restarted_checkpoint
     from {{ cookiecutter.package_name }}.utils.distributed import per_device_batch_size
     from {{ cookiecutter.package_name }}.utils.instantiate import instantiate_callbacks, instantiate_loggers
     from {{ cookiecutter.package_name }}.utils.run_artifacts import to_floats
 
     output_dir = Path(cfg.paths.output_dir)
     require_accelerator(cfg.trainer.accelerator)
-    resume_from = resolve_checkpoint(cfg.get("ckpt_path"), cfg.paths.runs_dir)
+    resume_from = resolve_checkpoint(cfg.get("ckpt_path"), cfg.paths.runs_dir) or restarted_checkpoint(
+        output_dir
+    )
     if cfg.get("seed") is not None:
         L.seed_everything(cfg.seed, workers=True)
 

@@ -14,6 +14,10 @@ from hydra.types import HydraContext, TaskFunction
 from omegaconf import DictConfig, OmegaConf
 
 
+def plain(node: DictConfig | None) -> dict | None:
+    return OmegaConf.to_container(node, resolve=True) if node is not None else None
+
+
 class OptunaSweeper(Sweeper):
     def __init__(
         self,
@@ -36,6 +40,7 @@ class OptunaSweeper(Sweeper):
         self.params = OmegaConf.to_container(params) if isinstance(params, DictConfig) else dict(params or {})
         self.sampler = sampler
         self.pruner = pruner
+        self.sampler_config: dict | None = None
         self.pruner_config: dict | None = None
         self.config: DictConfig | None = None
         self.hydra_context: HydraContext | None = None  # read by Sweeper.validate_batch_is_legal
@@ -44,9 +49,10 @@ class OptunaSweeper(Sweeper):
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         self.config = config
         self.hydra_context = hydra_context
-        # The pruner's settings, for the runs: Optuna's storage keeps trials, not the pruner.
-        pruner = config.hydra.sweeper.get("pruner")
-        self.pruner_config = OmegaConf.to_container(pruner, resolve=True) if pruner is not None else None
+        # The sampler's and pruner's settings: to reseed on a resumed study, and for the runs, as Optuna's
+        # storage keeps trials but neither of these.
+        self.sampler_config = plain(config.hydra.sweeper.get("sampler"))
+        self.pruner_config = plain(config.hydra.sweeper.get("pruner"))
         self.launcher = Plugins.instance().instantiate_launcher(
             hydra_context=hydra_context, task_function=task_function, config=config
         )

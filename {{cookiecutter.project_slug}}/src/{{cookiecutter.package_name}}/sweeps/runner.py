@@ -13,6 +13,9 @@ from typing import Any
 
 import optuna
 from hydra.core.utils import JobReturn
+from hydra.utils import instantiate
+from omegaconf import OmegaConf
+from optuna.distributions import BaseDistribution, distribution_to_json
 from optuna.trial import Trial, TrialState
 
 from .search_space import parse_search_space, trial_overrides
@@ -22,6 +25,9 @@ log = logging.getLogger(__name__)
 
 DIRECTIONS = {"max": "maximize", "min": "minimize", "maximize": "maximize", "minimize": "minimize"}
 INTERRUPTED = "interrupted_trials"  # study attribute: trials a killed sweep left running
+IDENTITY = "identity"  # study attribute: search space, direction and data it was created for
+# Data settings that change how batches are loaded, not which data: they may differ between launches.
+DATA_LOADING_KEYS = {"batch_size", "num_workers", "pin_memory"}
 
 
 class SweepFailedError(RuntimeError):
@@ -48,14 +54,17 @@ def open_study(
 
 def recover_interrupted(study: optuna.Study) -> list[int]:
     """Trials still `RUNNING` were cut short by a kill: close them as failed and queue their parameters
-    again, so the resumed sweep runs them once more and repeats nothing that finished."""
+    again, so the resumed sweep runs them once more and repeats nothing that finished. This assumes one
+    sweeping process per study: a second one running the same study at the same time would lose trials."""
     stale = study.get_trials(states=[TrialState.RUNNING])
+    interrupted = [*study.user_attrs.get(INTERRUPTED, []), *(trial.number for trial in stale)]
+    if stale:
+        # Recorded first: a kill between the two steps must not count an interrupted trial as failed.
+        study.set_user_attr(INTERRUPTED, interrupted)
     for trial in stale:
         study.tell(trial.number, state=TrialState.FAIL)
         study.enqueue_trial(trial.params)
-    interrupted = [*study.user_attrs.get(INTERRUPTED, []), *(trial.number for trial in stale)]
     if stale:
-        study.set_user_attr(INTERRUPTED, interrupted)
         log.warning("Re-queued trials %s, which a previous run of this sweep left unfinished.", interrupted)
     return interrupted
 
@@ -99,6 +108,12 @@ def override_value(value: object) -> str:
     return repr(value)
 
 
+def fail(study: optuna.Study, trial: Trial, failure: str) -> None:
+    trial.set_user_attr("failure", failure[:500])
+    study.tell(trial, state=TrialState.FAIL)
+    log.warning("Trial %d failed: %s", trial.number, failure)
+
+
 def record(study: optuna.Study, trial: Trial, job: JobReturn) -> None:
     """Tell the study how the trial's job ended."""
     if job.hydra_cfg is not None:
@@ -120,9 +135,7 @@ def record(study: optuna.Study, trial: Trial, job: JobReturn) -> None:
         else:
             study.tell(trial, float(value))
             return
-    trial.set_user_attr("failure", failure[:500])
-    study.tell(trial, state=TrialState.FAIL)
-    log.warning("Trial %d failed: %s", trial.number, failure)
+    fail(study, trial, failure)
 
 
 def run_study(sweeper: Any, arguments: Sequence[str]) -> optuna.Study:
@@ -133,9 +146,14 @@ def run_study(sweeper: Any, arguments: Sequence[str]) -> optuna.Study:
             "Nothing to search: set hydra.sweeper.params (e.g. hparams_search=digits_optuna) or pass a sweep "
             "on the command line, such as model.optimizer.lr='tag(log, interval(1e-4, 1e-2))'."
         )
+    if sweeper.pruner is not None and not sweeper.storage:
+        log.warning("Pruning needs a storage the runs can reach (hydra.sweeper.storage): it is off.")
     study = open_study(
         sweeper.study_name, sweeper.storage, sweeper.direction, sweeper.sampler, sweeper.pruner
     )
+    check_identity(study, study_identity(sweeper, searched))
+    if study.trials:
+        reseed_for_resume(study, sweeper.sampler_config)
     recover_interrupted(study)
     sweep_dir = Path(sweeper.config.hydra.sweep.dir)
     max_failures = sweeper.max_failure_rate * sweeper.n_trials
@@ -144,12 +162,19 @@ def run_study(sweeper: Any, arguments: Sequence[str]) -> optuna.Study:
             log.error("Stopping: more than %.0f%% of the trials failed.", 100 * sweeper.max_failure_rate)
             break
         batch = [study.ask(searched) for _ in range(min(sweeper.n_jobs, sweeper.n_trials - done))]
+        for trial in batch:
+            # Job numbers follow trial numbers: trial N runs in <sweep dir>/N (known before it ends).
+            trial.set_user_attr("output_dir", str(sweep_dir / str(trial.number)))
         overrides = [
             trial_overrides(trial.params, fixed) + pruning_overrides(sweeper, trial) for trial in batch
         ]
-        sweeper.validate_batch_is_legal(overrides)
-        # Job numbers follow trial numbers, so a trial's logs are in <sweep dir>/<trial number>.
-        jobs = sweeper.launcher.launch(overrides, initial_job_idx=batch[0].number)
+        try:
+            sweeper.validate_batch_is_legal(overrides)
+            jobs = sweeper.launcher.launch(overrides, initial_job_idx=batch[0].number)
+        except Exception as error:  # noqa: BLE001 - a launch that fails fails its trials, not the sweep
+            for trial in batch:
+                fail(study, trial, f"could not be launched: {type(error).__name__}: {error}")
+            continue
         for trial, job in zip(batch, jobs, strict=True):
             record(study, trial, job)
         write_summary(study, sweep_dir, sweeper.n_trials, failed_trials(study), interrupted_trials(study))
@@ -159,7 +184,6 @@ def run_study(sweeper: Any, arguments: Sequence[str]) -> optuna.Study:
     )
     if summary["best"]:
         write_plots(study, sweep_dir)
-    if summary["best"]:
         log.info("Best trial %(number)s: value %(value)s with %(params)s", summary["best"])
     log.info("Sweep summary, trial table and plots: %s", sweep_dir)
     if summary["failed"]:
@@ -168,3 +192,40 @@ def run_study(sweeper: Any, arguments: Sequence[str]) -> optuna.Study:
         )
         raise SweepFailedError(f"{len(summary['failed'])} trial(s) failed: {listing}")
     return study
+
+
+def study_identity(sweeper: Any, searched: Mapping[str, BaseDistribution]) -> dict[str, Any]:
+    """What makes two launches the same study: search space, direction and data."""
+    data = sweeper.config.get("data") if sweeper.config is not None else None
+    data = OmegaConf.to_container(data, resolve=False) if data is not None else {}
+    return {
+        "search_space": {
+            name: distribution_to_json(distribution) for name, distribution in sorted(searched.items())
+        },
+        "direction": DIRECTIONS[sweeper.direction],
+        "data": {key: value for key, value in data.items() if key not in DATA_LOADING_KEYS},
+    }
+
+
+def check_identity(study: optuna.Study, identity: dict[str, Any]) -> None:
+    """A relaunch continues its own study only: another search space, direction or dataset under the same
+    study name would mix incomparable trials."""
+    saved = study.user_attrs.get(IDENTITY)
+    if saved is None:
+        study.set_user_attr(IDENTITY, identity)
+        return
+    changed = [part for part in identity if saved.get(part) != identity[part]]
+    if changed:
+        raise ValueError(
+            f"Study {study.study_name!r} already exists with another {' and '.join(changed)}. Give this "
+            "sweep its own name (hydra.sweeper.study_name=...) or, to start over, another storage."
+        )
+
+
+def reseed_for_resume(study: optuna.Study, sampler_config: Mapping[str, Any] | None) -> None:
+    """A seeded sampler rebuilt on relaunch would draw the first launch's values again: offset its seed by
+    the trials already in the study, which keeps the resumed sweep reproducible too."""
+    if sampler_config and sampler_config.get("seed") is not None:
+        study.sampler = instantiate(
+            {**sampler_config, "seed": int(sampler_config["seed"]) + len(study.trials)}
+        )

@@ -5,6 +5,13 @@ from pathlib import Path
 LAST_CHECKPOINT_NAME = "last.ckpt"
 
 
+def restarted_checkpoint(output_dir: str | Path) -> Path | None:
+    """`last.ckpt` already in this run's own directory: the run was restarted in place (a SLURM job
+    requeued by submitit after a pre-emption or time-out). A new run always gets a new directory."""
+    path = Path(output_dir) / "checkpoints" / LAST_CHECKPOINT_NAME
+    return path if path.is_file() else None
+
+
 def resolve_checkpoint(ckpt_path: str | None, runs_dir: str | Path) -> Path | None:
     """Turn `ckpt_path` into an existing file, or fail loudly.
 
