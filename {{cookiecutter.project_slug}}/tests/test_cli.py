@@ -73,7 +73,8 @@ def test_ddp_sim_trains_with_two_cpu_processes(tmp_path, experiment, task):
     run_dir = only_run_dir(tmp_path, task)  # one run directory, whatever the number of processes
     written = json.loads((run_dir / "metrics.json").read_text())
     assert written["metrics"]["test/acc"] is not None
-    assert (run_dir / "checkpoints" / "last.ckpt").is_file()
+    last = torch.load(run_dir / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
+    assert last["global_step"] == 2  # two training batches per process, stepped together
     if experiment.startswith("tabular"):
         # Baselines are fitted and scored by the main process alone, after the other has finished.
         assert set(written["baselines"]) == {"logistic_regression", "gradient_boosting"}

@@ -264,6 +264,29 @@ def test_a_real_three_trial_sweep_from_the_command_line(tmp_path):
 
 
 @pytest.mark.slow
+def test_a_sweep_through_the_submitit_launcher(tmp_path):
+    # submitit_local: the SLURM launcher's code path (a process per job, pickled config), without SLURM.
+    command = [
+        sys.executable,
+        "-m",
+        "{{ cookiecutter.package_name }}.train",
+        "-m",
+        "hparams_search=tabular_optuna",
+        "debug=fdr",
+        "hydra/launcher=submitit_local",
+        "hydra.sweeper.n_trials=2",
+        f"paths.log_dir={tmp_path}",
+    ]
+    result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    study = optuna.load_study(study_name="debug", storage=f"sqlite:///{tmp_path}/optuna.db")
+    assert [trial.state for trial in study.trials] == [TrialState.COMPLETE] * 2
+    (sweep_dir,) = (tmp_path / "debug" / "multiruns").iterdir()
+    assert (sweep_dir / ".submitit").is_dir()
+    assert len(list(sweep_dir.glob("*/metrics.json"))) == 2
+
+
+@pytest.mark.slow
 def test_a_plain_grid_multirun_still_works(tmp_path):
     command = [
         sys.executable,
