@@ -58,3 +58,19 @@ def test_wandb_logger_trains_offline_without_an_account(tmp_path):
     (run_dir,) = (project / "logs" / "train" / "runs").iterdir()
     assert list((run_dir / "wandb").glob("offline-run-*")), "wandb did not write an offline run"
     assert "test/acc" in json.loads((run_dir / "metrics.json").read_text())["metrics"]
+
+
+def test_a_committed_api_key_is_caught_by_the_secret_scanning_hook(tmp_path):
+    project = bake(tmp_path)
+    # Assembled at run time, so this test file holds no key-shaped string itself.
+    fake_key = "AKIA" + "Q7X2M4N8P3R6T9V1"
+    leak = project / "src" / "capstone_project" / "settings.py"
+    leak.write_text(f'AWS_ACCESS_KEY_ID = "{fake_key}"\n')
+    hook = [str(ENV_BIN / "pre-commit"), "run", "detect-secrets", "--files", str(leak.relative_to(project))]
+    subprocess.run(["git", "add", "-A"], cwd=project, check=True)
+    result = run_in(project, *hook)
+    assert result.returncode != 0, result.stdout
+    assert "AWS Access Key" in result.stdout
+    # The documented escape hatch for a false positive.
+    leak.write_text(f'AWS_ACCESS_KEY_ID = "{fake_key}"  # pragma: allowlist secret\n')
+    assert run_in(project, *hook).returncode == 0
