@@ -240,23 +240,25 @@ def test_a_sweep_without_a_search_space_says_how_to_give_one(tmp_path):
         run_study(sweeper, ["trainer.max_epochs=2"])
 
 
+def multirun(log_dir: Path, *overrides: str) -> tuple[Path, optuna.Study | None]:
+    """`train -m <overrides>` with debug=fdr in a fresh process: (its sweep directory, its Optuna study)."""
+    command = [sys.executable, "-m", "{{ cookiecutter.package_name }}.train", "-m", "debug=fdr", *overrides]
+    result = subprocess.run(
+        [*command, f"paths.log_dir={log_dir}"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    (sweep_dir,) = (log_dir / "debug" / "multiruns").iterdir()
+    storage = log_dir / "optuna.db"
+    study = (
+        optuna.load_study(study_name="debug", storage=f"sqlite:///{storage}") if storage.exists() else None
+    )
+    return sweep_dir, study
+
+
 @pytest.mark.slow
 def test_a_real_three_trial_sweep_from_the_command_line(tmp_path):
-    command = [
-        sys.executable,
-        "-m",
-        "{{ cookiecutter.package_name }}.train",
-        "-m",
-        "hparams_search=tabular_optuna",
-        "debug=fdr",
-        "hydra.sweeper.n_trials=3",
-        f"paths.log_dir={tmp_path}",
-    ]
-    result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    study = optuna.load_study(study_name="debug", storage=f"sqlite:///{tmp_path}/optuna.db")
+    sweep_dir, study = multirun(tmp_path, "hparams_search=tabular_optuna", "hydra.sweeper.n_trials=3")
     assert [trial.state for trial in study.trials] == [TrialState.COMPLETE] * 3
-    (sweep_dir,) = (tmp_path / "debug" / "multiruns").iterdir()
     assert json.loads((sweep_dir / "sweep_summary.json").read_text())["states"]["COMPLETE"] == 3
     assert sorted(path.name for path in sweep_dir.iterdir() if path.is_dir()) == ["0", "1", "2"]
     # tabular_optuna prunes, so every trial reported its validation loss to the study.
@@ -266,39 +268,15 @@ def test_a_real_three_trial_sweep_from_the_command_line(tmp_path):
 @pytest.mark.slow
 def test_a_sweep_through_the_submitit_launcher(tmp_path):
     # submitit_local: the SLURM launcher's code path (a process per job, pickled config), without SLURM.
-    command = [
-        sys.executable,
-        "-m",
-        "{{ cookiecutter.package_name }}.train",
-        "-m",
-        "hparams_search=tabular_optuna",
-        "debug=fdr",
-        "hydra/launcher=submitit_local",
-        "hydra.sweeper.n_trials=2",
-        f"paths.log_dir={tmp_path}",
-    ]
-    result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    study = optuna.load_study(study_name="debug", storage=f"sqlite:///{tmp_path}/optuna.db")
+    overrides = ["hparams_search=tabular_optuna", "hydra/launcher=submitit_local", "hydra.sweeper.n_trials=2"]
+    sweep_dir, study = multirun(tmp_path, *overrides)
     assert [trial.state for trial in study.trials] == [TrialState.COMPLETE] * 2
-    (sweep_dir,) = (tmp_path / "debug" / "multiruns").iterdir()
     assert (sweep_dir / ".submitit").is_dir()
     assert len(list(sweep_dir.glob("*/metrics.json"))) == 2
 
 
 @pytest.mark.slow
 def test_a_plain_grid_multirun_still_works(tmp_path):
-    command = [
-        sys.executable,
-        "-m",
-        "{{ cookiecutter.package_name }}.train",
-        "-m",
-        "experiment=tabular_synthetic",
-        "debug=fdr",
-        "model.optimizer.lr=1e-3,1e-2",
-        f"paths.log_dir={tmp_path}",
-    ]
-    result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    (sweep_dir,) = (tmp_path / "debug" / "multiruns").iterdir()
+    sweep_dir, study = multirun(tmp_path, "experiment=tabular_synthetic", "model.optimizer.lr=1e-3,1e-2")
+    assert study is None  # Hydra's own grid sweeper, not Optuna
     assert len(list(sweep_dir.glob("*/metrics.json"))) == 2
