@@ -1,0 +1,41 @@
+"""GitHub Actions workflows, the template's and the generated project's, follow supply-chain hygiene:
+actions pinned to full commit SHAs (a tag can be moved to other code), least-privilege permissions, and
+no `pull_request_target` (which hands secrets to code from forks)."""
+
+import re
+
+import pytest
+import yaml
+
+from tests.conftest import TEMPLATE_DIR, bake
+
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+
+
+@pytest.fixture(scope="module")
+def all_workflows(tmp_path_factory) -> list:
+    project = bake(tmp_path_factory.mktemp("workflows"), init_git="no")
+    found = [
+        *sorted((TEMPLATE_DIR / ".github" / "workflows").glob("*.y*ml")),
+        *sorted((project / ".github" / "workflows").glob("*.y*ml")),
+    ]
+    assert len(found) == 2  # the template's CI and the generated project's
+    return found
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_version_noted(all_workflows):
+    for path in all_workflows:
+        for line in path.read_text().splitlines():
+            if "uses:" not in line:
+                continue
+            reference, _, comment = line.split("uses:", 1)[1].partition("#")
+            assert PINNED.match(reference.strip()), f"{path.name}: {line.strip()}"
+            assert re.match(r"\s*v\d", comment), f"{path.name}: say which version the SHA is: {line.strip()}"
+
+
+def test_workflows_read_only_and_never_run_fork_code_with_secrets(all_workflows):
+    for path in all_workflows:
+        workflow = yaml.safe_load(path.read_text())
+        assert workflow["permissions"] == {"contents": "read"}, path.name
+        triggers = workflow[True]  # YAML 1.1 reads the key `on` as the boolean true
+        assert "pull_request_target" not in triggers, path.name
