@@ -158,6 +158,13 @@ class TabularPreprocessor:
         return transformer
 
 
+def in_target_units(standardised, state: Mapping[str, Any] | None):
+    """Regression values (tensors or arrays) back in the target's own units: networks and baselines learn
+    standard scores of the target."""
+    state = state or {}
+    return standardised * (state.get("target_std") or 1.0) + (state.get("target_mean") or 0.0)
+
+
 def categorical_columns(column_types: Mapping[str, str]) -> list[str]:
     return [column for column, kind in column_types.items() if kind == CATEGORICAL]
 

@@ -8,6 +8,7 @@ import torch
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
+from ..data.tabular_preprocessing import in_target_units
 from .tabular_objectives import REGRESSION, task_metrics
 
 BASELINE_SEED = 0
@@ -35,9 +36,9 @@ def fit_baselines(datamodule) -> dict[str, dict[str, float]]:
         estimator.fit(train_inputs, train_targets)
         if preprocessing.task == REGRESSION:
             # Targets are standardised for training; score in the target's own units, as the network is.
-            mean, std = preprocessing.state["target_mean"], preprocessing.state["target_std"]
-            predictions = torch.from_numpy(estimator.predict(test_inputs.numpy())).float() * std + mean
-            targets = test_targets * std + mean
+            predictions = torch.from_numpy(estimator.predict(test_inputs.numpy())).float()
+            predictions = in_target_units(predictions, preprocessing.state)
+            targets = in_target_units(test_targets, preprocessing.state)
         else:
             predictions = torch.from_numpy(estimator.predict_proba(test_inputs.numpy())).float()
             targets = test_targets

@@ -10,6 +10,7 @@ from lightning.pytorch import LightningModule
 from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassConfusionMatrix
 
+from ..data.tabular_preprocessing import in_target_units
 from .hparams import as_plain_dict
 from .mlp import build_mlp
 from .optimization import configure_optimization
@@ -86,8 +87,7 @@ class TabularMLP(LightningModule):
     def predictions(self, outputs: torch.Tensor) -> torch.Tensor:
         """Values in the target's own units (regression) or class probabilities (classification)."""
         if self.is_regression:
-            scale = self.hparams.preprocessing or {}
-            return outputs.squeeze(-1) * scale.get("target_std", 1.0) + scale.get("target_mean", 0.0)
+            return in_target_units(outputs.squeeze(-1), self.hparams.preprocessing)
         if outputs.shape[-1] == 1:
             positive = torch.sigmoid(outputs)
             return torch.cat([1 - positive, positive], dim=-1)
@@ -99,10 +99,7 @@ class TabularMLP(LightningModule):
         return self.loss(outputs, targets)
 
     def _metric_targets(self, targets: torch.Tensor) -> torch.Tensor:
-        if not self.is_regression:
-            return targets
-        scale = self.hparams.preprocessing or {}
-        return targets * scale.get("target_std", 1.0) + scale.get("target_mean", 0.0)
+        return in_target_units(targets, self.hparams.preprocessing) if self.is_regression else targets
 
     def _shared_step(self, batch, metrics: MetricCollection, stage: str):
         inputs, targets = batch
