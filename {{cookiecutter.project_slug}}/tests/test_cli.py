@@ -14,7 +14,9 @@ import torch
 from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
 
 
-def run_module(module: str, *overrides: str, log_dir: Path) -> subprocess.CompletedProcess:
+def run_module(
+    module: str, *overrides: str, log_dir: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", f"{{ cookiecutter.package_name }}.{module}", *overrides, f"paths.log_dir={log_dir}"]
     return subprocess.run(
         command,
@@ -22,7 +24,7 @@ def run_module(module: str, *overrides: str, log_dir: Path) -> subprocess.Comple
         capture_output=True,
         text=True,
         timeout=600,
-        env={**os.environ, "COLUMNS": "120"},
+        env={**os.environ, "COLUMNS": "120", **(env or {})},
     )
 
 
@@ -42,12 +44,29 @@ def test_help_lists_the_config_groups_without_loading_pytorch(tmp_path):
 
 
 @pytest.mark.slow
-def test_train_command_writes_metrics_into_its_run_directory(tmp_path):
-    result = run_module("train", "debug=fdr", log_dir=tmp_path)
+def test_train_command_writes_metrics_and_a_record_without_secrets(tmp_path):
+    command_line_key, environment_key = "fake-cli-key-8b1f2c", "fake-env-token-4d9e7a"
+    result = run_module(
+        "train",
+        "debug=fdr",
+        f"+tracking.api_key={command_line_key}",
+        log_dir=tmp_path,
+        env={"HF_TOKEN": environment_key},
+    )
     assert result.returncode == 0, result.stderr[-3000:]
-    metrics = json.loads((only_run_dir(tmp_path, "debug") / "metrics.json").read_text())
+    run_dir = only_run_dir(tmp_path, "debug")
+    metrics = json.loads((run_dir / "metrics.json").read_text())
     assert "test/acc" in metrics["metrics"]
     assert "Test metrics" in result.stdout
+    record = json.loads((run_dir / "run_record.json").read_text())
+    assert record["status"] == "completed"
+    assert record["metrics"]["test/acc"] == pytest.approx(metrics["metrics"]["test/acc"])
+    assert "+tracking.api_key=<redacted>" in record["overrides"]
+    # Not in the record, the configs Hydra saved, the logs, or any other file the run wrote.
+    for path in (path for path in run_dir.rglob("*") if path.is_file()):
+        content = path.read_bytes()
+        assert command_line_key.encode() not in content, path
+        assert environment_key.encode() not in content, path
 
 
 @pytest.mark.slow
@@ -138,6 +157,8 @@ def test_sigterm_saves_a_checkpoint_and_the_next_launch_resumes_from_it(tmp_path
     output, _ = process.communicate(timeout=120)
     assert process.returncode == 143, output[-3000:]  # "terminated", not success
     assert "Stopped by SIGTERM" in output
+    record = json.loads(next(tmp_path.rglob("run_record.json")).read_text())
+    assert (record["status"], record["exit_code"]) == ("interrupted", 143)
     stopped = torch.load(last, map_location="cpu", weights_only=True)
     # The file is the one saved on SIGTERM, at the step training had reached.
     assert f"SIGTERM: saved {last} at step {stopped['global_step']}." in output

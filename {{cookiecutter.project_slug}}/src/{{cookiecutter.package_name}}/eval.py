@@ -18,9 +18,21 @@ log = logging.getLogger(__name__)
 
 
 def evaluate(cfg: DictConfig) -> dict[str, float]:
-    """Test the checkpoint `cfg.ckpt_path` on `cfg.data`; returns the test metrics."""
+    """Test the checkpoint `cfg.ckpt_path` on `cfg.data`; returns the test metrics.
+
+    `run_record.json` in the evaluation's run directory records the run, however it ends."""
+    from {{ cookiecutter.package_name }}.reporting.run_record import recorded_run
+
+    with recorded_run(cfg) as record:
+        metrics = evaluate_checkpoint(cfg, record)
+        record.update(metrics=metrics)
+    return metrics
+
+
+def evaluate_checkpoint(cfg: DictConfig, record) -> dict[str, float]:
     from hydra.utils import get_class, instantiate
 
+    from {{ cookiecutter.package_name }}.data.fingerprint import file_fingerprint
     from {{ cookiecutter.package_name }}.utils.accelerators import require_accelerator
     from {{ cookiecutter.package_name }}.utils.checkpoints import resolve_checkpoint
     from {{ cookiecutter.package_name }}.utils.instantiate import instantiate_loggers
@@ -31,11 +43,15 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     require_accelerator(cfg.trainer.accelerator)
     checkpoint = resolve_checkpoint(cfg.ckpt_path, cfg.paths.log_dir)
     output_dir = Path(cfg.paths.output_dir)
+    if record.enabled:
+        record.update(checkpoint=file_fingerprint(checkpoint))
 
     model = get_class(cfg.model._target_).load_from_checkpoint(
         checkpoint, map_location="cpu", weights_only=True
     )
     datamodule = instantiate(cfg.data, **model.data_arguments())
+    if record.enabled:
+        record.update(data=datamodule.fingerprint())
     data_classes = datamodule.model_arguments().get("class_names")
     if model.hparams.class_names != data_classes:
         raise ValueError(

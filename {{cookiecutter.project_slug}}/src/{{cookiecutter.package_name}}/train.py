@@ -19,7 +19,18 @@ INTERRUPTED_EXIT_CODE = 143
 
 
 def train(cfg: DictConfig) -> dict[str, float]:
-    """Fit and test as `cfg` says; returns the final metrics (validation, best validation and test)."""
+    """Fit and test as `cfg` says; returns the final metrics (validation, best validation and test).
+
+    `run_record.json` in the run directory records the run, however it ends."""
+    from {{ cookiecutter.package_name }}.reporting.run_record import recorded_run
+
+    with recorded_run(cfg) as record:
+        metrics = fit_and_test(cfg, record)
+        record.update(metrics=metrics)
+    return metrics
+
+
+def fit_and_test(cfg: DictConfig, record) -> dict[str, float]:
     # Imported here so that `--help` and `--cfg job` answer without loading PyTorch.
     import lightning as L  # noqa: N812
     from hydra.utils import instantiate
@@ -42,10 +53,13 @@ def train(cfg: DictConfig) -> dict[str, float]:
     if resume_from:
         log.info("Resuming from %s", resume_from)
         continue_checkpoints_in(cfg, resume_from.parent)
+        record.update(resumed_from=str(resume_from))
 
     datamodule = instantiate(cfg.data)
     model = instantiate(cfg.model, **datamodule.model_arguments())
     check_monitor(cfg.get("monitor"), model)
+    if record.enabled:
+        record.update(data=datamodule.fingerprint())
     callbacks = instantiate_callbacks(cfg.get("callbacks"))
     if cfg.get("optuna_trial") and cfg.optuna_trial.trial_id is not None:
         from {{ cookiecutter.package_name }}.callbacks.optuna_pruning import OptunaPruning
@@ -55,8 +69,9 @@ def train(cfg: DictConfig) -> dict[str, float]:
     if cfg.get("global_batch_size"):
         datamodule.batch_size = per_device_batch_size(cfg.global_batch_size, trainer.world_size)
         log.info("Global batch %d: %d per process.", cfg.global_batch_size, datamodule.batch_size)
+    hyperparameters = record.scrubber.data(OmegaConf.to_container(cfg, resolve=True))
     for logger in trainer.loggers:
-        logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
+        logger.log_hyperparams(hyperparameters)
 
     try:
         trainer.fit(model, datamodule=datamodule, ckpt_path=resume_from, weights_only=True)

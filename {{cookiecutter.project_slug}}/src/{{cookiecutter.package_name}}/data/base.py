@@ -23,6 +23,10 @@ class SplitDataModule(LightningDataModule):
         """Keyword arguments the model is built with (number of classes, input size, ...)."""
         raise NotImplementedError
 
+    def fingerprint(self) -> dict[str, Any]:
+        """What identifies the input data (source, size, content hash), for the run record."""
+        raise NotImplementedError
+
     def write_artifacts(self, output_dir: Path) -> dict[str, Path]:
         """Files describing the data, written into a run directory; {label: path}."""
         return {}

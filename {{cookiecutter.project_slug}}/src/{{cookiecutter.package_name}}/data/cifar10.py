@@ -1,6 +1,7 @@
 """CIFAR-10 (60,000 32x32 colour images, 10 classes), downloaded by torchvision on first use."""
 
 from pathlib import Path
+from typing import Any
 from urllib.error import URLError
 
 from torch.utils.data import Subset
@@ -8,6 +9,7 @@ from torchvision.datasets import CIFAR10
 from torchvision.transforms import v2
 
 from .base import ClassificationDataModule
+from .fingerprint import folder_fingerprint
 from .splits import stratified_holdout
 from .transforms import to_normalised_tensor
 
@@ -45,6 +47,9 @@ class CIFAR10DataModule(ClassificationDataModule):
                 f"internet, download {CIFAR10.url} elsewhere and extract it into {self.data_dir} "
                 "(giving cifar-10-batches-py/), or train on the bundled data with data=digits."
             ) from error
+
+    def fingerprint(self) -> dict[str, Any]:
+        return {"dataset": "CIFAR-10", **folder_fingerprint(self.data_dir / CIFAR10.base_folder)}
 
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:

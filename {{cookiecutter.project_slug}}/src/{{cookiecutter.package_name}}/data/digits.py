@@ -1,6 +1,7 @@
 """scikit-learn's bundled handwritten digits: 1,797 8x8 greyscale images, available offline."""
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 import torch.nn.functional as F  # noqa: N812
@@ -8,6 +9,7 @@ from sklearn.datasets import load_digits
 from torch.utils.data import TensorDataset
 
 from .base import ClassificationDataModule
+from .fingerprint import arrays_sha256
 from .splits import stratified_split
 
 MAX_PIXEL_VALUE = 16.0  # the digits' intensities run from 0 to 16
@@ -47,6 +49,15 @@ class DigitsDataModule(ClassificationDataModule):
     @property
     def class_names(self) -> list[str]:
         return [str(c) for c in self.classes]
+
+    def fingerprint(self) -> dict[str, Any]:
+        digits = load_digits()
+        return {
+            "dataset": "scikit-learn digits",
+            "samples": len(digits.target),
+            "classes": self.classes,
+            "sha256": arrays_sha256(digits.images, digits.target),
+        }
 
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:

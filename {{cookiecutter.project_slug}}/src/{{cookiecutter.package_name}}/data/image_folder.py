@@ -7,11 +7,13 @@ Two layouts are accepted:
 """
 
 from pathlib import Path
+from typing import Any
 
 from torch.utils.data import Subset
 from torchvision.datasets import ImageFolder
 
 from .base import ClassificationDataModule
+from .fingerprint import folder_fingerprint
 from .splits import stratified_split
 from .transforms import eval_transform, train_transform
 
@@ -63,6 +65,10 @@ class ImageFolderDataModule(ClassificationDataModule):
                 f"Image folder {self.data_dir} does not exist: set data.data_dir to a folder with one "
                 "sub-folder per class (or train/, val/ and test/ folders of class folders)."
             )
+
+    def fingerprint(self) -> dict[str, Any]:
+        self._check_data_dir()
+        return {"dataset": "image folder", **folder_fingerprint(self.data_dir)}
 
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:

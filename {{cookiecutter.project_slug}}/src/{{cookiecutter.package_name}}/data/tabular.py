@@ -16,6 +16,7 @@ import torch
 from torch.utils.data import TensorDataset
 
 from .base import SplitDataModule
+from .fingerprint import file_fingerprint, frame_sha256
 from .splits import random_split, stratified_split
 from .tabular_cleaning import CleanTable, clean_table
 from .tabular_columns import as_categories
@@ -182,6 +183,13 @@ class TabularDataModule(SplitDataModule):
     def _source_name(self) -> str:
         function = getattr(self.source, "func", self.source)  # a Hydra `_partial_` is a functools.partial
         return f"{function.__module__}.{function.__qualname__}"
+
+    def fingerprint(self) -> dict[str, Any]:
+        """The file's hash, or for a bundled table its loader's name and a hash of its rows."""
+        if self.path is not None:
+            return {"dataset": "table file", **file_fingerprint(self.path)}
+        frame = self.load()
+        return {"dataset": self._source_name(), "rows": len(frame), "sha256": frame_sha256(frame)}
 
     def write_artifacts(self, output_dir: Path) -> dict[str, Path]:
         """`data_summary.json` and `preprocessing.json` (the fitted preprocessing, as in the checkpoint)."""
