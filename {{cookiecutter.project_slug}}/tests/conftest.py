@@ -22,6 +22,7 @@ TINY_RUN = [
     "+trainer.limit_test_batches=1",
     "callbacks.rich_progress_bar=null",
     "callbacks.model_summary=null",
+    "report.bootstrap_resamples=50",
 ]
 
 

@@ -33,6 +33,7 @@ def evaluate_checkpoint(cfg: DictConfig, record) -> dict[str, float]:
     from hydra.utils import get_class, instantiate
 
     from {{ cookiecutter.package_name }}.data.fingerprint import file_fingerprint
+    from {{ cookiecutter.package_name }}.evaluation.test_report import report_test_split
     from {{ cookiecutter.package_name }}.utils.accelerators import require_accelerator
     from {{ cookiecutter.package_name }}.utils.checkpoints import resolve_checkpoint
     from {{ cookiecutter.package_name }}.utils.instantiate import instantiate_loggers
@@ -62,9 +63,29 @@ def evaluate_checkpoint(cfg: DictConfig, record) -> dict[str, float]:
     trainer.test(model, datamodule=datamodule)
     metrics = to_floats(trainer.callback_metrics)
     if trainer.is_global_zero:
+        record.update(training=training_progress(checkpoint))
         artifacts = {"Checkpoint": checkpoint, **datamodule.write_artifacts(output_dir)}
-        report_test_results(model, metrics, output_dir, artifacts, checkpoint=str(checkpoint))
+        files, intervals = report_test_split(
+            cfg, model, datamodule, metrics, record, "{{ cookiecutter.package_name }}.eval", trainer.num_test_batches[0]
+        )
+        report_test_results(
+            model,
+            metrics,
+            output_dir,
+            {**artifacts, **files},
+            checkpoint=str(checkpoint),
+            confidence_intervals=intervals,
+        )
     return metrics
+
+
+def training_progress(checkpoint: Path) -> dict[str, int]:
+    """How long the checkpoint's model trained (epochs and steps), for the model card."""
+    import torch
+
+    # mmap: reads the two counters without loading every tensor into memory.
+    saved = torch.load(checkpoint, map_location="cpu", weights_only=True, mmap=True)
+    return {"epochs": saved.get("epoch", 0) + 1, "steps": saved.get("global_step", 0)}
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="eval")

@@ -84,6 +84,7 @@ def fit_and_test(cfg: DictConfig, record) -> dict[str, float]:
         # 128 + SIGTERM: what shells and schedulers read as "terminated", never as success.
         raise SystemExit(INTERRUPTED_EXIT_CODE) from None
     metrics = to_floats(trainer.callback_metrics)
+    record.update(training={"epochs": trainer.current_epoch, "steps": trainer.global_step})
     checkpoint = trainer.checkpoint_callback
     if checkpoint is not None and checkpoint.best_model_score is not None:
         metrics[f"{checkpoint.monitor}_best"] = float(checkpoint.best_model_score)
@@ -98,7 +99,17 @@ def fit_and_test(cfg: DictConfig, record) -> dict[str, float]:
     metrics.update(test_metrics)
     if trainer.is_global_zero:
         baselines = compare_baselines(datamodule, trainer) if cfg.get("compare_baselines") else {}
-        write_run_artifacts(cfg, model, datamodule, test_metrics, metrics, output_dir, best_path, baselines)
+        write_run_artifacts(
+            cfg,
+            model,
+            datamodule,
+            test_metrics,
+            metrics,
+            record,
+            best_path,
+            baselines,
+            trainer.num_test_batches[0],
+        )
     return metrics
 
 
@@ -155,14 +166,17 @@ def write_run_artifacts(
     datamodule,
     test_metrics: dict,
     metrics: dict,
-    output_dir: Path,
+    record,
     best_path: str,
     baselines: dict,
+    tested_batches: float,
 ) -> None:
     import torch
 
+    from {{ cookiecutter.package_name }}.evaluation.test_report import report_test_split
     from {{ cookiecutter.package_name }}.utils.run_artifacts import report_test_results
 
+    output_dir = Path(cfg.paths.output_dir)
     artifacts = {"Best checkpoint": best_path} if best_path else {}
     artifacts.update(datamodule.write_artifacts(output_dir))
     if cfg.get("backbone_export_path"):
@@ -171,14 +185,18 @@ def write_run_artifacts(
         export_path.parent.mkdir(parents=True, exist_ok=True)
         torch.save(model.backbone.state_dict(), export_path)
         artifacts["Backbone weights"] = export_path
+    files, intervals = report_test_split(
+        cfg, model, datamodule, test_metrics, record, "{{ cookiecutter.package_name }}.train", tested_batches, baselines
+    )
     report_test_results(
         model,
         test_metrics,
         output_dir,
-        artifacts,
+        {**artifacts, **files},
         baselines=baselines,
         checkpoint=best_path or None,
         all_metrics=metrics,
+        confidence_intervals=intervals,
     )
 
 

@@ -1,10 +1,26 @@
 """What every DataModule here shares: three splits and their loaders; classification adds class names."""
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import torch
 from lightning.pytorch import LightningDataModule
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, Subset, TensorDataset
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+SPLITS = ("train", "val", "test")
+
+
+def labels_of(dataset: Dataset) -> list[int]:
+    """Class indices of every example, without loading the examples (images are not decoded)."""
+    if isinstance(dataset, Subset):
+        labels = labels_of(dataset.dataset)
+        return [labels[i] for i in dataset.indices]
+    if isinstance(dataset, TensorDataset):
+        return dataset.tensors[1].tolist()
+    return list(dataset.targets)  # torchvision's ImageFolder and CIFAR10
 
 
 class SplitDataModule(LightningDataModule):
@@ -26,6 +42,14 @@ class SplitDataModule(LightningDataModule):
     def fingerprint(self) -> dict[str, Any]:
         """What identifies the input data (source, size, content hash), for the run record."""
         raise NotImplementedError
+
+    def describe(self) -> dict[str, Any]:
+        """Sizes (and class balance, where there are classes) of the splits, for the model card."""
+        return {"split_sizes": {name: len(getattr(self, f"{name}_set")) for name in SPLITS}}
+
+    def test_examples(self) -> "pd.DataFrame | None":
+        """What identifies each test example (a table's columns, an image's file), in test order."""
+        return None
 
     def write_artifacts(self, output_dir: Path) -> dict[str, Path]:
         """Files describing the data, written into a run directory; {label: path}."""
@@ -70,3 +94,12 @@ class ClassificationDataModule(SplitDataModule):
 
     def model_arguments(self) -> dict[str, Any]:
         return {"num_classes": self.num_classes, "class_names": self.class_names}
+
+    def describe(self) -> dict[str, Any]:
+        counts = {}
+        for name in SPLITS:
+            per_class = torch.bincount(
+                torch.tensor(labels_of(getattr(self, f"{name}_set"))), minlength=self.num_classes
+            )
+            counts[name] = dict(zip(self.class_names, per_class.tolist(), strict=True))
+        return {**super().describe(), "class_counts": counts}

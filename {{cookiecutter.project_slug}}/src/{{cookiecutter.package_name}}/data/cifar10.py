@@ -48,6 +48,12 @@ class CIFAR10DataModule(ClassificationDataModule):
                 "(giving cifar-10-batches-py/), or train on the bundled data with data=digits."
             ) from error
 
+    def describe(self) -> dict[str, Any]:
+        preprocessing = (
+            "training: random crop (padding 4) and horizontal flip; CIFAR-10 mean/std normalisation"
+        )
+        return {**super().describe(), "source": "CIFAR-10 (torchvision)", "preprocessing": preprocessing}
+
     def fingerprint(self) -> dict[str, Any]:
         return {"dataset": "CIFAR-10", **folder_fingerprint(self.data_dir / CIFAR10.base_folder)}
 

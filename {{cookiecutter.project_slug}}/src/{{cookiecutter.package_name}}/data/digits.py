@@ -59,6 +59,17 @@ class DigitsDataModule(ClassificationDataModule):
             "sha256": arrays_sha256(digits.images, digits.target),
         }
 
+    def describe(self) -> dict[str, Any]:
+        preprocessing = (
+            f"intensities scaled to [0, 1], upsampled to {self.image_size}x{self.image_size} and repeated "
+            "over 3 channels, then standardised with the training split's mean and standard deviation"
+        )
+        return {
+            **super().describe(),
+            "source": "scikit-learn's bundled digits",
+            "preprocessing": preprocessing,
+        }
+
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:
             return

@@ -9,6 +9,7 @@ Two layouts are accepted:
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from torch.utils.data import Subset
 from torchvision.datasets import ImageFolder
 
@@ -65,6 +66,22 @@ class ImageFolderDataModule(ClassificationDataModule):
                 f"Image folder {self.data_dir} does not exist: set data.data_dir to a folder with one "
                 "sub-folder per class (or train/, val/ and test/ folders of class folders)."
             )
+
+    def describe(self) -> dict[str, Any]:
+        preprocessing = (
+            f"training: random resized crop to {self.image_size} px and horizontal flip; evaluation: resize "
+            f"and centre crop to {self.image_size} px; ImageNet mean/std normalisation"
+        )
+        return {
+            **super().describe(),
+            "source": f"image folder {self.data_dir.resolve()}",
+            "preprocessing": preprocessing,
+        }
+
+    def test_examples(self) -> pd.DataFrame:
+        subset = isinstance(self.test_set, Subset)
+        files = [path for path, _ in (self.test_set.dataset if subset else self.test_set).samples]
+        return pd.DataFrame({"file": [files[i] for i in self.test_set.indices] if subset else files})
 
     def fingerprint(self) -> dict[str, Any]:
         self._check_data_dir()

@@ -184,6 +184,19 @@ class TabularDataModule(SplitDataModule):
         function = getattr(self.source, "func", self.source)  # a Hydra `_partial_` is a functools.partial
         return f"{function.__module__}.{function.__qualname__}"
 
+    def describe(self) -> dict[str, Any]:
+        impute = self.preprocessor.state["impute"]
+        preprocessing = (
+            f"numeric columns: {impute['numeric']} imputation and standard scaling; categorical columns: "
+            f"{impute['categorical'].replace('_', ' ')} imputation and one-hot encoding; fitted on the "
+            "training split only (preprocessing.json)"
+        )
+        return {**self.summary, "split_sizes": self.summary["split_rows"], "preprocessing": preprocessing}
+
+    def test_examples(self) -> pd.DataFrame:
+        """The test rows as read (sensitive columns included), without the target."""
+        return self.frames["test"].drop(columns=[self.target])
+
     def fingerprint(self) -> dict[str, Any]:
         """The file's hash, or for a bundled table its loader's name and a hash of its rows."""
         if self.path is not None:

@@ -15,6 +15,17 @@ from .hparams import as_plain_dict
 from .optimization import configure_optimization
 
 
+def classification_metrics(num_classes: int, sync_on_compute: bool = True) -> MetricCollection:
+    """Accuracy and macro F1. `sync_on_compute=False` for values one process computes alone."""
+    sync = {"sync_on_compute": sync_on_compute}
+    return MetricCollection(
+        {
+            "acc": MulticlassAccuracy(num_classes, average="micro", **sync),
+            "f1": MulticlassF1Score(num_classes, average="macro", **sync),
+        }
+    )
+
+
 class ImageClassifier(LightningModule):
     """Hyperparameters are plain values so that `save_hyperparameters` keeps checkpoints safe to load.
 
@@ -52,20 +63,36 @@ class ImageClassifier(LightningModule):
             self.backbone.requires_grad_(False)
         self.loss = nn.CrossEntropyLoss()
 
-        metrics = MetricCollection(
-            {
-                "acc": MulticlassAccuracy(num_classes, average="micro"),
-                "f1": MulticlassF1Score(num_classes, average="macro"),
-            }
-        )
+        metrics = classification_metrics(num_classes)
         self.train_metrics = metrics.clone(prefix="train/")
         self.val_metrics = metrics.clone(prefix="val/")
         self.test_metrics = metrics.clone(prefix="test/")
         self.test_confusion = MulticlassConfusionMatrix(num_classes)
         self.test_confusion_matrix: torch.Tensor | None = None  # rows: true classes, columns: predicted
 
+    is_regression = False
+
+    @property
+    def architecture(self) -> str:
+        frozen = ", backbone frozen" if self.hparams.freeze_backbone else ""
+        return (
+            f"ResNet18 backbone (512 features) + dropout {self.hparams.dropout} + linear head to "
+            f"{self.hparams.num_classes} classes{frozen}; cross-entropy loss"
+        )
+
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.head(self.backbone(images))
+
+    def predictions(self, logits: torch.Tensor) -> torch.Tensor:
+        """Class probabilities."""
+        return logits.softmax(dim=-1)
+
+    def target_values(self, labels: torch.Tensor) -> torch.Tensor:
+        return labels
+
+    def evaluation_metrics(self) -> MetricCollection:
+        """The test metrics, computed by one process alone (for confidence intervals)."""
+        return classification_metrics(self.hparams.num_classes, sync_on_compute=False)
 
     def data_arguments(self) -> dict[str, Any]:
         """Image data needs nothing from the checkpoint; its classes are checked after loading."""

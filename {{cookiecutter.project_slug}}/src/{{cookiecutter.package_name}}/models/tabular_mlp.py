@@ -76,6 +76,15 @@ class TabularMLP(LightningModule):
     def is_regression(self) -> bool:
         return self.hparams.task == REGRESSION
 
+    @property
+    def architecture(self) -> str:
+        hp = self.hparams
+        layers = " -> ".join(
+            str(size) for size in [hp.input_size, *hp.hidden_sizes, self.network[-1].out_features]
+        )
+        extras = ", batch norm" if hp.batch_norm else ""
+        return f"MLP {layers} ({hp.activation}, dropout {hp.dropout}{extras}); {hp.loss} loss"
+
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         """Raw outputs: standardised values (regression) or logits (classification)."""
         return self.network(inputs)
@@ -93,12 +102,18 @@ class TabularMLP(LightningModule):
             return torch.cat([1 - positive, positive], dim=-1)
         return outputs.softmax(dim=-1)
 
+    def evaluation_metrics(self) -> MetricCollection:
+        """The test metrics, computed by one process alone (for confidence intervals)."""
+        num_classes = None if self.is_regression else len(self.hparams.class_names)
+        return task_metrics(self.hparams.task, num_classes, sync_on_compute=False)
+
     def _loss(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         if self.is_regression or self.hparams.loss == "bce":
             return self.loss(outputs.squeeze(-1), targets.float())
         return self.loss(outputs, targets)
 
-    def _metric_targets(self, targets: torch.Tensor) -> torch.Tensor:
+    def target_values(self, targets: torch.Tensor) -> torch.Tensor:
+        """Targets as the metrics see them: in the target's own units (regression), class indices."""
         return in_target_units(targets, self.hparams.preprocessing) if self.is_regression else targets
 
     def _shared_step(self, batch, metrics: MetricCollection, stage: str):
@@ -106,7 +121,7 @@ class TabularMLP(LightningModule):
         outputs = self(inputs)
         loss = self._loss(outputs, targets)
         predictions = self.predictions(outputs.detach())
-        metric_targets = self._metric_targets(targets)
+        metric_targets = self.target_values(targets)
         metrics.update(predictions, metric_targets)
         on_step = stage == "train"
         # As in the image model: val/test losses are averaged over devices, the per-step training loss is not.

@@ -1,0 +1,62 @@
+"""After testing, rank zero only: per-example predictions, confidence intervals and the model card."""
+
+import math
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from ..reporting.model_card import write_model_card
+from .bootstrap import confidence_intervals
+from .predictions import predict
+
+
+def report_test_split(
+    cfg: DictConfig,
+    model,
+    datamodule,
+    test_metrics: dict[str, float],
+    record,
+    entry_point: str,
+    tested_batches: float = math.inf,
+    baselines: dict | None = None,
+) -> tuple[dict[str, Path], dict[str, dict[str, float]]]:
+    """Write `test_predictions.csv` and `MODEL_CARD.md` into the run directory.
+
+    `tested_batches`: how many test batches the trainer ran (all of them unless limited), so that the
+    predictions and intervals describe the same examples as the logged test metrics.
+    Returns ({label: file}, confidence intervals of the test metrics).
+    """
+    output_dir = Path(cfg.paths.output_dir)
+    report = cfg.report
+    predictions = predict(
+        model,
+        datamodule.test_dataloader(),
+        max_batches=None if math.isinf(tested_batches) else int(tested_batches),
+    )
+    files = {"Test predictions": predictions.write(output_dir, datamodule.test_examples())}
+    intervals = confidence_intervals(
+        predictions,
+        model.evaluation_metrics(),
+        resamples=report.bootstrap_resamples,
+        confidence_level=report.confidence_level,
+    )
+    evaluation: dict[str, Any] = {
+        "test_metrics": test_metrics,
+        "intervals": intervals,
+        "baselines": baselines,
+        "resamples": report.bootstrap_resamples,
+        "confidence_level": report.confidence_level,
+        "entry_point": entry_point,
+    }
+    data = {**datamodule.describe(), "fingerprint": record.content.get("data") or datamodule.fingerprint()}
+    files["Model card"] = write_model_card(
+        output_dir,
+        OmegaConf.to_container(cfg.model_card, resolve=True),
+        model,
+        data,
+        evaluation,
+        record.content,
+        scrub=record.scrubber.text,
+    )
+    return files, intervals
