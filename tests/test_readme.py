@@ -19,7 +19,8 @@ def test_rendered_table_has_every_prompt_default_and_choice():
     rows = {line.split("|")[1].strip(): line for line in render_table().splitlines()[2:]}
     assert list(rows) == [f"`{key}`" for key in context if not key.startswith("_")]
     for key, value in context.items():
-        if isinstance(value, list) and not key.startswith("_"):  # a choice: the first is the default, each has its prompt text
+        # A choice: the first is the default, and each has its prompt text.
+        if isinstance(value, list) and not key.startswith("_"):
             assert f"| `{value[0]}` |" in rows[f"`{key}`"], key
             for choice in value:
                 assert f"`{choice}`: {context['__prompts__'][key][choice]}" in rows[f"`{key}`"], key
