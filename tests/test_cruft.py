@@ -18,8 +18,8 @@ from tests.conftest import DEFAULTS, ENV_BIN, TEMPLATE_DIR
 
 IDENTITY = ["-c", "user.name=Template Tests", "-c", "user.email=tests@example.com"]
 # Written by the later template version: rendered with the project's answers, so it proves a real re-render.
-TEMPLATE_CHANGE = "/{{ cookiecutter.package_name }}-exports/  # added in template v0.2.0"
-PROJECT_EDIT = "/our-private-notes/  # added by the project"
+TEMPLATE_CHANGE = "/{{ cookiecutter.package_name }}-exports/"
+PROJECT_EDIT = "/our-private-notes/"
 
 
 def run(cwd: Path, *command: str, env: dict[str, str]) -> subprocess.CompletedProcess:
