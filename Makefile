@@ -7,7 +7,7 @@ DEMO_PROJECT := $(DEMO_DIR)/capstone-project
 # The generation hook and the demo find the tools (pre-commit, ...) of .venv first.
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help venv demo test lint clean
+.PHONY: help venv demo test lint docs clean
 
 help:  ## Show the available commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -30,9 +30,12 @@ demo: venv  ## Generate a project with the default answers under build/, install
 test: venv  ## Run the template's tests (they bake projects and run the projects' own checks)
 	$(BIN)/python -m pytest
 
-lint:  venv ## Lint the hooks and the template tests
-	$(BIN)/ruff check hooks tests
-	$(BIN)/ruff format --check hooks tests
+lint:  venv ## Lint the hooks, the scripts and the template tests
+	$(BIN)/ruff check hooks scripts tests
+	$(BIN)/ruff format --check hooks scripts tests
+
+docs: venv  ## Rewrite the README's options table from cookiecutter.json (a test fails until you do)
+	$(BIN)/python scripts/options_table.py
 
 clean:  ## Remove the virtual environment and generated projects
 	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache

@@ -2,6 +2,13 @@
 
 Idempotent: template-update tools (cruft, cookiecutter replay) re-run this hook in temporary directories,
 so every step checks its own precondition. Answers are read as JSON data, never executed as code.
+
+`cruft update` and `cruft diff` render the old and the new template version into two temporary folders
+(running this hook in each), diff them and apply that diff to the project. The git repository this hook
+creates there would enter that diff as binary noise and make cruft fail, so the generated pyproject.toml
+tells cruft to skip `.git` ([tool.cruft]); the hook cannot tell cruft's renders from a real generation.
+`cruft create` writes `.cruft.json` after this hook ran, so the initial commit does not contain it: the
+README tells users to commit it (tests/test_cruft.py checks that flow, hooks included).
 """
 
 import json

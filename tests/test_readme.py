@@ -1,40 +1,45 @@
-"""The template README's options table says what cookiecutter.json does: same prompts, defaults, choices."""
+"""The template README's options table is the one rendered from cookiecutter.json (`make docs`)."""
 
 import json
-import re
 
+import pytest
+
+from scripts.options_table import BEGIN, END, README, readme_table, render_table, write_readme_table
 from tests.conftest import TEMPLATE_DIR
 
-CONTEXT = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
-PROMPTS = [key for key in CONTEXT if not key.startswith("_")]
+
+def test_readme_options_table_is_rendered_from_cookiecutter_json():
+    assert readme_table(README.read_text(encoding="utf-8")) == render_table(), (
+        "README.md's options table differs from cookiecutter.json: run `make docs` and commit README.md"
+    )
 
 
-def options_table() -> dict[str, tuple[str, str]]:
-    """{prompt: (default cell, choices cell)} from the README's "## Options" table."""
-    readme = (TEMPLATE_DIR / "README.md").read_text()
-    section = readme.split("## Options", 1)[1].split("\n## ", 1)[0]
-    rows = {}
-    for line in section.splitlines():
-        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) == 3 and cells[0].startswith("`"):
-            for key in re.findall(r"`([a-z_]+)`", cells[0]):
-                rows[key] = (cells[1], cells[2])
-    return rows
+def test_rendered_table_has_every_prompt_default_and_choice():
+    context = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
+    rows = {line.split("|")[1].strip(): line for line in render_table().splitlines()[2:]}
+    assert list(rows) == [f"`{key}`" for key in context if not key.startswith("_")]
+    for key, value in context.items():
+        # A choice: the first is the default, and each has its prompt text.
+        if isinstance(value, list) and not key.startswith("_"):
+            assert f"| `{value[0]}` |" in rows[f"`{key}`"], key
+            for choice in value:
+                assert f"`{choice}`: {context['__prompts__'][key][choice]}" in rows[f"`{key}`"], key
+    # Computed answers show the value a user gets, not the Jinja expression.
+    assert "| `capstone-project`, from `project_name` |" in rows["`project_slug`"]
 
 
-def test_every_prompt_has_a_row_and_every_row_a_prompt():
-    assert sorted(options_table()) == sorted(PROMPTS)
+def test_an_option_without_prompt_text_is_an_error(tmp_path):
+    context = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
+    context["dropout"] = ["0.1", "0.5"]
+    context_file = tmp_path / "cookiecutter.json"
+    context_file.write_text(json.dumps(context))
+    with pytest.raises(ValueError, match="__prompts__ entry for 'dropout'"):
+        render_table(context_file)
 
 
-def test_defaults_and_choices_match_cookiecutter_json():
-    table = options_table()
-    for key in PROMPTS:
-        default_cell, choices_cell = table[key]
-        value = CONTEXT[key]
-        if isinstance(value, list):  # a choice: the first one is the default
-            assert f"`{value[0]}`" in default_cell, key
-            assert all(f"`{choice}`" in choices_cell for choice in value), key
-        elif "{{" in value:  # computed from earlier answers
-            assert default_cell.startswith("derived"), key
-        else:
-            assert f"`{value}`" in default_cell, key
+def test_make_docs_rewrites_only_the_table(tmp_path):
+    stale = tmp_path / "README.md"
+    stale.write_text(f"# Title\n\n{BEGIN}\n| an old table |\n{END}\n\nText after.\n", encoding="utf-8")
+    assert write_readme_table(stale)
+    assert stale.read_text(encoding="utf-8") == f"# Title\n\n{BEGIN}\n{render_table()}{END}\n\nText after.\n"
+    assert not write_readme_table(stale)  # a second run changes nothing
