@@ -74,3 +74,20 @@ def test_a_committed_api_key_is_caught_by_the_secret_scanning_hook(tmp_path):
     # The documented escape hatch for a false positive.
     leak.write_text(f'AWS_ACCESS_KEY_ID = "{fake_key}"  # pragma: allowlist secret\n')
     assert run_in(project, *hook).returncode == 0
+
+
+def test_a_run_notebook_is_stripped_back_to_its_committed_form(tmp_path):
+    project = bake(tmp_path)
+    path = project / "notebooks" / "02_from_scratch.ipynb"
+    # What saving an executed notebook adds: an output, an execution count, the kernel's Python version.
+    notebook = json.loads(path.read_text())
+    code_cell = next(cell for cell in notebook["cells"] if cell["cell_type"] == "code")
+    code_cell["execution_count"] = 1
+    code_cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["trained\n"]}]
+    notebook["metadata"]["language_info"]["version"] = "3.11.7"
+    path.write_text(json.dumps(notebook, indent=1) + "\n")
+    hook = [str(ENV_BIN / "pre-commit"), "run", "nbstripout", "--files", "notebooks/02_from_scratch.ipynb"]
+    result = run_in(project, *hook)
+    assert result.returncode != 0, result.stdout  # a commit with outputs is stopped...
+    diff = subprocess.run(["git", "diff"], cwd=project, capture_output=True, text=True, check=True)
+    assert diff.stdout == ""  # ...and the notebook is back to exactly what was committed
