@@ -8,6 +8,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from ..reporting.model_card import write_model_card
 from .bootstrap import confidence_intervals
+from .fairness import fairness_markdown, fairness_report, write_fairness
 from .predictions import predict
 
 
@@ -21,7 +22,8 @@ def report_test_split(
     tested_batches: float = math.inf,
     baselines: dict | None = None,
 ) -> tuple[dict[str, Path], dict[str, dict[str, float]]]:
-    """Write `test_predictions.csv` and `MODEL_CARD.md` into the run directory.
+    """Write `test_predictions.csv`, `fairness.json` (when `data.sensitive` names columns) and
+    `MODEL_CARD.md` into the run directory.
 
     `tested_batches`: how many test batches the trainer ran (all of them unless limited), so that the
     predictions and intervals describe the same examples as the logged test metrics.
@@ -49,6 +51,11 @@ def report_test_split(
         "confidence_level": report.confidence_level,
         "entry_point": entry_point,
     }
+    sensitive = list(getattr(datamodule, "sensitive", None) or [])
+    if sensitive:
+        fairness = fairness_report(predictions, datamodule.test_examples()[sensitive], report.min_group_size)
+        files["Fairness"] = write_fairness(fairness, output_dir)
+        evaluation["fairness"] = fairness_markdown(fairness)
     data = {**datamodule.describe(), "fingerprint": record.content.get("data") or datamodule.fingerprint()}
     files["Model card"] = write_model_card(
         output_dir,
