@@ -23,6 +23,11 @@ TINY_RUN = [
     "callbacks.rich_progress_bar=null",
     "callbacks.model_summary=null",
     "report.bootstrap_resamples=50",
+    "explain.samples=20",
+    "explain.background=10",
+    "explain.permutation_repeats=2",
+    "explain.images=4",
+    "explain.steps=4",
 ]
 
 

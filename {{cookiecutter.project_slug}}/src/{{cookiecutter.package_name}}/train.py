@@ -188,6 +188,10 @@ def write_run_artifacts(
     files, intervals = report_test_split(
         cfg, model, datamodule, test_metrics, record, "{{ cookiecutter.package_name }}.train", tested_batches, baselines
     )
+    if cfg.explain.after_training:
+        from {{ cookiecutter.package_name }}.interpretability.explain_run import explain_model
+
+        files.update(explain_model(cfg.explain, model, datamodule, output_dir, seed=cfg.get("seed") or 0))
     report_test_results(
         model,
         test_metrics,

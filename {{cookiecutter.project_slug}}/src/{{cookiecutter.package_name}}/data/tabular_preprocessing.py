@@ -16,7 +16,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from .tabular_columns import CATEGORICAL, as_categories, to_model_columns
+from .tabular_columns import CATEGORICAL, DATETIME, as_categories, to_model_columns
 
 REGRESSION, CLASSIFICATION = "regression", "classification"
 MISSING_CATEGORY = "missing"
@@ -107,6 +107,19 @@ class TabularPreprocessor:
     def feature_names(self) -> list[str]:
         """One name per model input, e.g. `age` or `city_Paris` for a one-hot column."""
         return list(self.state["fitted"]["feature_names"])
+
+    def source_columns(self) -> list[str]:
+        """The table column each model input comes from: a date's parts and a category's one-hot columns
+        map back to their column, so explanations can be reported under the names users know."""
+        fitted = self.state["fitted"]
+        dates = [column for column, kind in self.column_types.items() if kind == DATETIME]
+        sources = [
+            name if name in self.column_types else next(d for d in dates if name.startswith(f"{d}_"))
+            for name in fitted["numeric"]
+        ]
+        for column, categories in zip(fitted["categorical"], fitted["categories"], strict=True):
+            sources += [column] * len(categories)
+        return sources
 
     @property
     def num_features(self) -> int:
