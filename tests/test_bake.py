@@ -1,6 +1,7 @@
 """Bake with the defaults and with each option varied one at a time; every result must be well-formed."""
 
 import ast
+import fnmatch
 import re
 import subprocess
 import tomllib
@@ -45,6 +46,8 @@ def project_files(project: Path) -> list[Path]:
 def test_nothing_is_left_unrendered(baked):
     _, project = baked
     for path in project_files(project):
+        if any(fnmatch.fnmatch(path.name, pattern) for pattern in DEFAULTS["_copy_without_render"]):
+            continue  # copied as they are on purpose (images; Jinja templates the project renders itself)
         text = path.read_text(encoding="utf-8")
         # ${{ ... }} is GitHub Actions' own expression syntax, which the template renders on purpose.
         assert not UNRENDERED.search(text), f"unrendered '{{{{' in {path}"
