@@ -79,8 +79,10 @@ def report_test_results(
     baselines: Mapping[str, Mapping[str, float]] | None = None,
     **context,
 ) -> None:
-    """Write `metrics.json` (with any baselines' scores) and, for classifiers, the confusion matrix of
-    `model`'s test run, then print a summary."""
+    """Write `metrics.json` (with any baselines' scores), for classifiers the confusion matrix of `model`'s
+    test run, and `report.html` from everything the run wrote; then print a summary."""
+    from ..reporting.dashboard import build_report
+
     files = {"Run directory": output_dir}
     files["Metrics"] = write_metrics(
         test_metrics, output_dir, **({"baselines": baselines} if baselines else {}), **context
@@ -89,6 +91,7 @@ def report_test_results(
         files["Confusion matrix"] = write_confusion_matrix(
             model.test_confusion_matrix, model.hparams.class_names, output_dir
         )
+    files["Report (open in a browser)"] = build_report(output_dir)
     print_summary("Test metrics", test_metrics, {**files, **artifacts})
     if baselines:
         print_comparison(test_metrics, baselines)
