@@ -29,6 +29,12 @@ def test_experiments_select_what_they_promise(make_config):
     assert finetune.callbacks.backbone_finetuning.unfreeze_backbone_at_epoch == 2
 
 
+@pytest.mark.parametrize("search", ["digits_optuna", "tabular_optuna"])
+def test_sweep_trials_skip_explanations_that_single_runs_write(make_config, search):
+    assert make_config("train").explain.after_training is True
+    assert make_config("train", f"hparams_search={search}").explain.after_training is False
+
+
 def test_runs_started_in_the_same_second_get_different_directories(make_config):
     first = Path(make_config("train").paths.output_dir).name
     second = Path(make_config("train").paths.output_dir).name
