@@ -66,6 +66,15 @@ class Page:
             frame.to_html(index=index, float_format=lambda value: f"{value:.4g}", border=0, na_rep="")
         )
 
+    def links(self, targets: list[tuple[str, str]]) -> None:
+        items = "".join(
+            f'<li><a href="{html.escape(Path(href).as_uri() if Path(href).is_absolute() else href)}">'
+            f"{html.escape(label)}</a></li>"
+            for label, href in targets
+        )
+        if items:
+            self.parts.append(f"<ul>{items}</ul>")
+
     def image(self, path: Path, caption: str) -> None:
         data = base64.b64encode(path.read_bytes()).decode()
         self.parts.append(

@@ -19,7 +19,7 @@ from optuna.distributions import BaseDistribution, distribution_to_json
 from optuna.trial import Trial, TrialState
 
 from .search_space import parse_search_space, trial_overrides
-from .summary import write_plots, write_summary
+from .summary import write_summary, write_sweep_report
 
 log = logging.getLogger(__name__)
 
@@ -182,10 +182,10 @@ def run_study(sweeper: Any, arguments: Sequence[str]) -> optuna.Study:
     summary = write_summary(
         study, sweep_dir, sweeper.n_trials, failed_trials(study), interrupted_trials(study)
     )
+    report = write_sweep_report(study, sweep_dir, interrupted_trials(study))
     if summary["best"]:
-        write_plots(study, sweep_dir)
         log.info("Best trial %(number)s: value %(value)s with %(params)s", summary["best"])
-    log.info("Sweep summary, trial table and plots: %s", sweep_dir)
+    log.info("Sweep summary and trial table: %s; trials compared in %s", sweep_dir, report)
     if summary["failed"]:
         listing = "; ".join(
             f"trial {t['number']} ({t['reason']}) in {t['output_dir']}" for t in summary["failed"]

@@ -1,12 +1,14 @@
-"""What a sweep leaves in its directory: the best trial, every trial as CSV and Markdown, and Optuna's plots
-as self-contained HTML files."""
+"""What a sweep leaves in its directory: the best trial, every trial as CSV and Markdown, and a
+self-contained HTML page comparing the trials with Optuna's plots."""
 
 import csv
+import html
 import json
 import logging
 from pathlib import Path
 
 import optuna
+import pandas as pd
 from optuna.trial import FrozenTrial, TrialState
 
 log = logging.getLogger(__name__)
@@ -86,17 +88,42 @@ def write_summary(
     return summary
 
 
-def write_plots(study: optuna.Study, sweep_dir: Path) -> list[Path]:
-    """Each plot as an HTML file that opens offline (plotly.js inside); a plot that needs more finished
-    trials than there are is skipped with a note."""
-    written = []
+def write_sweep_report(study: optuna.Study, sweep_dir: Path, interrupted: set[int]) -> Path:
+    """`sweep_report.html`: the trials side by side (best first, each linked to its own report.html) and
+    Optuna's plots, in one page that opens offline. A plot that needs more finished trials than there are
+    is left out with a note."""
+    from ..reporting.dashboard import Page
+
+    page = Page()
+    page.parts.append(f"<h1>Sweep {html.escape(study.study_name)}</h1>")
+    best = best_trial(study)
+    page.text(
+        "No trial has finished yet."
+        if best is None
+        else f"Best: trial {best.number}, {study.direction.name.lower()} objective {best.value:.4g}, "
+        f"with {best.params}."
+    )
+    rows = pd.DataFrame(trial_rows(study, interrupted))
+    if len(rows):
+        ascending = study.direction == optuna.study.StudyDirection.MINIMIZE
+        rows = rows.sort_values("value", ascending=ascending, na_position="last")
+        page.heading("Trials")
+        page.table(rows.drop(columns=["output_dir"]))
+        page.links(
+            [
+                (f"trial {row.number}: report", str(Path(row.output_dir, "report.html")))
+                for row in rows.itertuples()
+                if row.output_dir and Path(row.output_dir, "report.html").is_file()
+            ]
+        )
     for name, plot in PLOTS.items():
         try:
             figure = plot(study)
         except (ValueError, RuntimeError) as error:
-            log.info("Skipped the %s plot: %s", name, error)
+            log.info("Left the %s plot out: %s", name, error)
             continue
-        path = sweep_dir / f"{name}.html"
-        figure.write_html(path, include_plotlyjs=True, full_html=True)
-        written.append(path)
-    return written
+        page.heading(name.replace("_", " "))
+        page.figure(figure)
+    path = sweep_dir / "sweep_report.html"
+    path.write_text(page.render(f"Sweep {study.study_name}"), encoding="utf-8")
+    return path
