@@ -121,7 +121,8 @@ def test_secret_keys_are_recognised_by_their_last_word(key, secret):
 
 def test_the_scrubber_masks_secret_values_everywhere_and_keeps_the_rest(tmp_path, monkeypatch):
     monkeypatch.setenv("MY_SERVICE_TOKEN", "env-secret-value")
-    config = {"logger": {"api_key": "cfg-secret-value", "project": "demo"}, "lr": 0.1}
+    fake_key = "cfg-secret-value"  # pragma: allowlist secret
+    config = {"logger": {"api_key": fake_key, "project": "demo"}, "lr": 0.1}
     scrubber = SecretScrubber.for_config([config, ["+logger.api_key=cfg-secret-value", "lr=0.1"]])
 
     assert scrubber.data(config) == {"logger": {"api_key": REDACTED, "project": "demo"}, "lr": 0.1}
