@@ -65,6 +65,8 @@ def test_a_regression_run_shows_predicted_against_actual_baselines_and_importanc
     ):
         assert section in page
     assert "Fairness across groups" in page
+    assert "Largest difference between groups of sex: count" not in page  # counts are not gaps
+    assert "Largest difference between groups of sex: mae " in page
 
 
 def test_the_report_can_be_rebuilt_and_needs_a_finished_run(image_report, tmp_path):

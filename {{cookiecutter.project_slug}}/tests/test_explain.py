@@ -104,3 +104,40 @@ def test_explain_runs_on_a_saved_checkpoint_into_its_own_run(make_config, tiny_r
 def test_explain_without_a_checkpoint_says_how_to_pass_one(make_config):
     with pytest.raises(ValueError, match="explain needs a checkpoint: pass ckpt_path="):
         explain(make_config("explain"))
+
+
+def test_a_multiclass_table_explains_the_predicted_class(make_config, tiny_run, customer_csv):
+    cfg = make_config(
+        "train",
+        *tiny_run,
+        "experiment=tabular",
+        f"data.path={customer_csv}",
+        "data.target='Segment (tier)'",
+        "data.drop=[Notes,'Customer ID']",
+    )
+    train(cfg)
+    values = pd.read_csv(
+        Path(cfg.paths.output_dir) / "explanations" / "shap_values.csv", index_col="test_row"
+    )
+    assert values.shape == (20, 6)  # 20 rows; age, city, member, signup date, spend, lifetime value
+    assert values.abs().to_numpy().sum() > 0
+
+
+def test_the_image_grid_has_one_panel_per_chosen_image(make_config, tiny_run):
+    cfg = make_config("train", *tiny_run, "explain.images=8")
+    train(cfg)
+    with Image.open(Path(cfg.paths.output_dir) / "explanations" / "integrated_gradients.png") as grid:
+        width, height = grid.size
+    assert 1.2 < width / height < 2.2  # 8 panels: two rows of four (one row would be about 4:1)
+
+
+def test_failing_explanations_keep_the_runs_results(make_config, tiny_run, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("explainer exploded")
+
+    monkeypatch.setattr("{{ cookiecutter.package_name }}.interpretability.explain_run.explain_model", broken)
+    cfg = make_config("train", *tiny_run)
+    train(cfg)
+    run_dir = Path(cfg.paths.output_dir)
+    assert (run_dir / "metrics.json").is_file() and (run_dir / "report.html").is_file()
+    assert json.loads((run_dir / "run_record.json").read_text())["status"] == "completed"

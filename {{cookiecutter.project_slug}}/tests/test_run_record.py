@@ -153,3 +153,48 @@ def test_data_fingerprints_change_exactly_when_the_data_changes(tmp_path):
     assert frame_sha256(frame) == frame_sha256(frame.copy())
     assert frame_sha256(frame) != frame_sha256(frame.iloc[::-1])
     assert frame_sha256(frame) != frame_sha256(frame.rename(columns={"x": "z"}))
+
+
+def test_short_secrets_are_redacted_wherever_their_key_is_assigned(tmp_path):
+    scrubber = SecretScrubber.for_config({"db": {"password": "abc12"}})  # too short to mask as free text
+    assert scrubber.data(["+db.password=abc12", "lr=0.1"]) == [f"+db.password={REDACTED}", "lr=0.1"]
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    (sweep / "multirun.yaml").write_text(
+        "db:\n  password: abc12\n  host: local\noverride_dirname: +db.password=abc12,debug=fdr\n"
+    )
+    scrubber.scrub_hydra_outputs(tmp_path / "run", sweep_dir=sweep)
+    assert (sweep / "multirun.yaml").read_text() == (
+        f"db:\n  password: {REDACTED}\n  host: local\noverride_dirname: +db.password={REDACTED},debug=fdr\n"
+    )
+
+
+def test_new_files_not_yet_in_git_are_in_the_patch(tmp_path):
+    run_git(tmp_path, "init", "--quiet")
+    assert git_state(tmp_path)["note"].startswith("a git repository without commits")
+    (tmp_path / "train.py").write_text("lr = 0.1\n")
+    run_git(tmp_path, "add", "train.py")
+    run_git(tmp_path, "commit", "--quiet", "-m", "first")
+    (tmp_path / "features.py").write_text("def add_ratio(frame):\n    return frame\n")
+    (tmp_path / "big.csv").write_text("x\n" * 100_000)  # data, not code: listed only
+    state = git_state(tmp_path)
+    assert "+def add_ratio(frame):" in state["patch"]
+    assert "big.csv" in state["untracked_files"] and "big.csv" not in state["patch"]
+
+
+def test_a_pruned_sweep_trial_is_recorded_as_pruned_not_failed(make_config):
+    from optuna import TrialPruned
+
+    from {{ cookiecutter.package_name }}.reporting.run_record import recorded_run
+
+    cfg = make_config("train")
+    with pytest.raises(TrialPruned), recorded_run(cfg):
+        raise TrialPruned("worse than the median at epoch 3")
+    assert read_record(cfg)["status"] == "pruned"
+
+
+def test_report_settings_out_of_range_are_refused_before_training(make_config, tiny_run):
+    cfg = make_config("train", *tiny_run, "report.confidence_level=95", "explain.images=0")
+    with pytest.raises(ValueError, match=r"confidence_level=95 must lie between 0 and 1.*explain.images=0"):
+        train(cfg)
+    assert not (Path(cfg.paths.output_dir) / "checkpoints").exists()

@@ -33,7 +33,7 @@ def evaluate_checkpoint(cfg: DictConfig, record) -> dict[str, float]:
     from hydra.utils import get_class, instantiate
 
     from {{ cookiecutter.package_name }}.data.fingerprint import file_fingerprint
-    from {{ cookiecutter.package_name }}.evaluation.test_report import report_test_split
+    from {{ cookiecutter.package_name }}.evaluation.test_report import check_report_settings, report_test_split
     from {{ cookiecutter.package_name }}.utils.accelerators import require_accelerator
     from {{ cookiecutter.package_name }}.utils.checkpoints import resolve_checkpoint
     from {{ cookiecutter.package_name }}.utils.instantiate import instantiate_loggers
@@ -42,6 +42,7 @@ def evaluate_checkpoint(cfg: DictConfig, record) -> dict[str, float]:
     if not cfg.get("ckpt_path"):
         raise ValueError("eval needs a checkpoint: pass ckpt_path=/path/to/file.ckpt or ckpt_path=last.")
     require_accelerator(cfg.trainer.accelerator)
+    check_report_settings(cfg)
     checkpoint = resolve_checkpoint(cfg.ckpt_path, cfg.paths.log_dir)
     output_dir = Path(cfg.paths.output_dir)
     if record.enabled:
@@ -63,6 +64,7 @@ def evaluate_checkpoint(cfg: DictConfig, record) -> dict[str, float]:
     trainer.test(model, datamodule=datamodule)
     metrics = to_floats(trainer.callback_metrics)
     if trainer.is_global_zero:
+        model.to(trainer.strategy.root_device)  # back from the CPU, where Lightning leaves it
         record.update(training=training_progress(checkpoint))
         artifacts = {"Checkpoint": checkpoint, **datamodule.write_artifacts(output_dir)}
         files, intervals = report_test_split(
@@ -75,6 +77,7 @@ def evaluate_checkpoint(cfg: DictConfig, record) -> dict[str, float]:
             {**artifacts, **files},
             checkpoint=str(checkpoint),
             confidence_intervals=intervals,
+            confidence_level=cfg.report.confidence_level,
         )
     return metrics
 

@@ -24,11 +24,11 @@ def explain(cfg: DictConfig) -> dict[str, Path]:
     `run_record.json` in the run directory records the run, however it ends."""
     from {{ cookiecutter.package_name }}.reporting.run_record import recorded_run
 
-    with recorded_run(cfg):
-        return explain_checkpoint(cfg)
+    with recorded_run(cfg) as record:
+        return explain_checkpoint(cfg, record)
 
 
-def explain_checkpoint(cfg: DictConfig) -> dict[str, Path]:
+def explain_checkpoint(cfg: DictConfig, record) -> dict[str, Path]:
     from hydra.utils import get_class, instantiate
 
     from {{ cookiecutter.package_name }}.interpretability.explain_run import explain_model

@@ -1,8 +1,9 @@
 """Copy the best run's model card to `docs/MODEL_CARD.md`: `python -m {{ cookiecutter.package_name }}.publish_card`.
 
 "Best" is judged on validation, never on test: among the completed training runs of one task (by default
-the task of the newest one), the run whose monitored metric (`monitor.metric`, best value over its epochs)
-is best in `monitor.mode`'s direction. `make model-card` runs this.
+the task of the newest one) that monitored the same metric as its newest run, the run whose monitored
+metric (`monitor.metric`, best value over its epochs) is best in `monitor.mode`'s direction.
+`make model-card` runs this.
 """
 
 import argparse
@@ -55,8 +56,11 @@ def best_run(runs: list[FinishedRun], task: str | None) -> FinishedRun:
         raise ValueError(
             f"No completed run of task {task!r} has a monitored score; tasks with runs: {tasks}."
         )
-    sign = 1 if candidates[0].mode == "max" else -1
-    return max(candidates, key=lambda run: sign * run.score)
+    # Scores are comparable only under one monitored metric: the newest candidate's.
+    newest = max(candidates, key=lambda run: run.started_at)
+    comparable = [run for run in candidates if (run.metric, run.mode) == (newest.metric, newest.mode)]
+    sign = 1 if newest.mode == "max" else -1
+    return max(comparable, key=lambda run: sign * run.score)
 
 
 def publish(log_dir: Path, destination: Path, task: str | None = None) -> FinishedRun:

@@ -36,6 +36,7 @@ def fit_and_test(cfg: DictConfig, record) -> dict[str, float]:
     from hydra.utils import instantiate
     from lightning.pytorch.utilities.exceptions import SIGTERMException
 
+    from {{ cookiecutter.package_name }}.evaluation.test_report import check_report_settings
     from {{ cookiecutter.package_name }}.utils.accelerators import require_accelerator
     from {{ cookiecutter.package_name }}.utils.checkpoints import resolve_checkpoint, restarted_checkpoint
     from {{ cookiecutter.package_name }}.utils.distributed import per_device_batch_size
@@ -44,6 +45,7 @@ def fit_and_test(cfg: DictConfig, record) -> dict[str, float]:
 
     output_dir = Path(cfg.paths.output_dir)
     require_accelerator(cfg.trainer.accelerator)
+    check_report_settings(cfg)
     resume_from = resolve_checkpoint(cfg.get("ckpt_path"), cfg.paths.runs_dir) or restarted_checkpoint(
         output_dir
     )
@@ -98,6 +100,8 @@ def fit_and_test(cfg: DictConfig, record) -> dict[str, float]:
     }
     metrics.update(test_metrics)
     if trainer.is_global_zero:
+        # Lightning hands the model back on the CPU: predict and explain on the training device.
+        model.to(trainer.strategy.root_device)
         baselines = compare_baselines(datamodule, trainer) if cfg.get("compare_baselines") else {}
         write_run_artifacts(
             cfg,
@@ -189,9 +193,7 @@ def write_run_artifacts(
         cfg, model, datamodule, test_metrics, record, "{{ cookiecutter.package_name }}.train", tested_batches, baselines
     )
     if cfg.explain.after_training:
-        from {{ cookiecutter.package_name }}.interpretability.explain_run import explain_model
-
-        files.update(explain_model(cfg.explain, model, datamodule, output_dir, seed=cfg.get("seed") or 0))
+        files.update(explain_after_training(cfg, model, datamodule, output_dir))
     report_test_results(
         model,
         test_metrics,
@@ -201,7 +203,23 @@ def write_run_artifacts(
         checkpoint=best_path or None,
         all_metrics=metrics,
         confidence_intervals=intervals,
+        confidence_level=cfg.report.confidence_level,
     )
+
+
+def explain_after_training(cfg: DictConfig, model, datamodule, output_dir: Path) -> dict[str, Path]:
+    """Explanations are a bonus: if they fail, the run keeps its metrics, card and report."""
+    from {{ cookiecutter.package_name }}.interpretability.explain_run import explain_model
+
+    try:
+        return explain_model(cfg.explain, model, datamodule, output_dir, seed=cfg.get("seed") or 0)
+    except Exception:
+        log.exception(
+            "The explanations failed; the metrics, model card and report are kept. Retry with "
+            "python -m {{ cookiecutter.package_name }}.explain ckpt_path=%s",
+            output_dir,
+        )
+        return {}
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")

@@ -9,7 +9,6 @@ quartiles. A group with fewer than `min_group_size` test rows is flagged: its nu
 """
 
 import functools
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ import pandas as pd
 from fairlearn.metrics import MetricFrame, count, selection_rate
 from sklearn.metrics import accuracy_score, mean_absolute_error, recall_score, root_mean_squared_error
 
+from ..utils.run_artifacts import write_json
 from .predictions import Predictions
 
 FAIRNESS_FILE = "fairness.json"
@@ -90,9 +90,8 @@ def fairness_report(
 
 
 def write_fairness(report: dict[str, Any], output_dir: Path) -> Path:
-    path = Path(output_dir) / FAIRNESS_FILE
-    path.write_text(json.dumps(report, indent=2) + "\n")
-    return path
+    # A ratio is undefined (NaN) when a group's metric is zero: written as null.
+    return write_json(report, Path(output_dir) / FAIRNESS_FILE)
 
 
 def fairness_markdown(report: dict[str, Any]) -> str:

@@ -12,6 +12,26 @@ from .fairness import fairness_markdown, fairness_report, write_fairness
 from .predictions import predict
 
 
+def check_report_settings(cfg: DictConfig) -> None:
+    """Refuse, before any training, settings the reports after testing could not use."""
+    problems = []
+    if not 0 < cfg.report.confidence_level < 1:
+        problems.append(
+            f"report.confidence_level={cfg.report.confidence_level} must lie between 0 and 1 (0.95)"
+        )
+    if cfg.report.bootstrap_resamples < 1:
+        problems.append(
+            f"report.bootstrap_resamples={cfg.report.bootstrap_resamples} must be at least 1 (1000)"
+        )
+    if cfg.report.min_group_size < 1:
+        problems.append(f"report.min_group_size={cfg.report.min_group_size} must be at least 1 (30)")
+    for name in ("samples", "background", "permutation_repeats", "images", "steps"):
+        if cfg.explain[name] < 1:
+            problems.append(f"explain.{name}={cfg.explain[name]} must be at least 1")
+    if problems:
+        raise ValueError("Invalid report settings: " + "; ".join(problems) + ".")
+
+
 def report_test_split(
     cfg: DictConfig,
     model,

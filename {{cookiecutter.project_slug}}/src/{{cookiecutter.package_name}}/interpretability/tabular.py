@@ -51,8 +51,9 @@ class TablePredictor:
 
     @torch.no_grad()
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
-        inputs = torch.from_numpy(self.preprocessor.transform(frame))
-        predictions = self.model.predictions(self.model(inputs)).numpy()
+        device = next(self.model.parameters(), torch.empty(0)).device
+        inputs = torch.from_numpy(self.preprocessor.transform(frame)).to(device)
+        predictions = self.model.predictions(self.model(inputs)).cpu().numpy()
         return predictions if self.model.is_regression else predictions.argmax(axis=1)
 
 
@@ -127,7 +128,9 @@ def explain_table(
     train_inputs = datamodule.train_set.tensors[0]
     reference = train_inputs[torch.randperm(len(train_inputs), generator=generator)[:background]]
     test_rows = datamodule.frames["test"].iloc[:samples]
-    inputs = datamodule.test_set.tensors[0][: len(test_rows)]
+    device = next(model.parameters()).device
+    reference = reference.to(device)
+    inputs = datamodule.test_set.tensors[0][: len(test_rows)].to(device)
     model.eval()
     values = shap_values(model, preprocessor, reference, inputs)
     values.to_csv(output_dir / SHAP_VALUES_FILE, index_label="test_row")

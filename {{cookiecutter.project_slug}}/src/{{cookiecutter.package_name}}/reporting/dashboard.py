@@ -105,7 +105,8 @@ def key_numbers(page: Page, written: dict[str, Any], record: dict[str, Any] | No
     cards = []
     if name:
         interval = intervals.get(name)
-        detail = f"95% CI {interval['low']:.3f} to {interval['high']:.3f}" if interval else "no interval"
+        level = round(100 * written.get("confidence_level", 0.95))
+        detail = f"{level}% CI {interval['low']:.3f} to {interval['high']:.3f}" if interval else "no interval"
         cards.append((name, f"{metrics[name]:.3f}", detail))
         baselines = written.get("baselines") or {}
         scores = {model: values[name] for model, values in baselines.items() if name in values}
@@ -209,11 +210,8 @@ def regression_section(page: Page, predictions: pd.DataFrame) -> None:
     figure.update_layout(title="Test predictions", height=420)
     page.figure(figure)
     page.heading("Largest errors")
-    page.table(
-        predictions.reindex(predictions["residual"].abs().sort_values(ascending=False).index).head(
-            ERRORS_SHOWN
-        )
-    )
+    largest = predictions["residual"].abs().sort_values(ascending=False).index[:ERRORS_SHOWN]
+    page.table(compact(predictions.loc[largest]))
 
 
 def importance_section(page: Page, explanations: Path) -> None:

@@ -10,30 +10,46 @@ from typing import Any
 
 # A patch larger than this is cut: the record must stay readable, and such a change belongs in a commit.
 MAX_PATCH_CHARS = 200_000
+MAX_NEW_FILE_BYTES = 100_000
 
 
-def _git(project_root: Path, *args: str) -> str:
+def _git(project_root: Path, *args: str, check: bool = True) -> str:
     result = subprocess.run(
-        ["git", *args], cwd=project_root, capture_output=True, text=True, check=True, timeout=30
+        ["git", *args], cwd=project_root, capture_output=True, text=True, check=check, timeout=30
     )
     return result.stdout
 
 
+def new_file_patch(project_root: Path, paths: list[str]) -> str:
+    """Untracked files as additions, so code not yet added to git is in the record too; files over
+    `MAX_NEW_FILE_BYTES` (data, not code) are only listed."""
+    small = [path for path in paths if (project_root / path).stat().st_size <= MAX_NEW_FILE_BYTES]
+    # `git diff --no-index` exits with 1 when the files differ, which is always the case here.
+    return "".join(
+        _git(project_root, "diff", "--no-index", "--", "/dev/null", path, check=False) for path in small
+    )
+
+
 def git_state(project_root: Path) -> dict[str, Any]:
-    """Commit, branch, whether the tree is dirty, and the uncommitted changes as a patch."""
+    """Commit, branch, whether the tree is dirty, and the uncommitted changes (new files too) as a patch."""
     try:
-        commit = _git(project_root, "rev-parse", "HEAD").strip()
+        _git(project_root, "rev-parse", "--git-dir")
     except (OSError, subprocess.SubprocessError):
         return {"commit": None, "note": "not a git repository (or git is not installed): commit your code"}
-    status = _git(project_root, "status", "--porcelain").splitlines()
-    patch = _git(project_root, "diff", "HEAD")
+    try:
+        commit = _git(project_root, "rev-parse", "HEAD").strip()
+    except subprocess.SubprocessError:
+        return {"commit": None, "note": "a git repository without commits yet: commit your code"}
+    status = _git(project_root, "status", "--porcelain", "--untracked-files=all").splitlines()
+    untracked = [line[3:].strip('"') for line in status if line.startswith("??")]
+    patch = _git(project_root, "diff", "HEAD") + new_file_patch(project_root, untracked)
     if len(patch) > MAX_PATCH_CHARS:
         patch = patch[:MAX_PATCH_CHARS] + f"\n... cut at {MAX_PATCH_CHARS} characters\n"
     return {
         "commit": commit,
         "branch": _git(project_root, "rev-parse", "--abbrev-ref", "HEAD").strip(),
         "dirty": bool(status),
-        "untracked_files": [line[3:] for line in status if line.startswith("??")],
+        "untracked_files": untracked,
         "patch": patch,
     }
 

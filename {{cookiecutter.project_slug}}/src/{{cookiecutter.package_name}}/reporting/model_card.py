@@ -28,12 +28,17 @@ TODO_MARKER = "**TO DO:**"
 
 
 def todo(field: str) -> str:
-    return f"**TO DO:** answer `{field}` in `{CONFIG_FILE}`; it is not filled in yet."
+    return f"{TODO_MARKER} answer `{field}` in `{CONFIG_FILE}`; it is not filled in yet."
 
 
 def answered(config: Mapping[str, Any], field: str, path: str | None = None) -> str:
+    """The author's answer as markdown (a list becomes bullet points), or a TO DO."""
     value = config.get(field)
-    return str(value).strip() if value else todo(path or field)
+    if not value:
+        return todo(path or field)
+    if isinstance(value, list | tuple):
+        return "\n".join(f"- {item}" for item in value)
+    return str(value).strip()
 
 
 def flatten(values: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -134,16 +139,11 @@ def write_model_card(
     test_metrics = evaluation["test_metrics"]
     fingerprint = data["fingerprint"]
     dataset = str(fingerprint.get("dataset", "dataset"))
-    ethics = {
-        question: answered(config.get("ethics") or {}, question)
-        for question in ("privacy", "consent", "fairness", "transparency", "accountability")
-    }
-    ethics = {
-        question: answer.replace(f"`{question}`", f"`ethics.{question}`")
-        for question, answer in ethics.items()
-    }
+    ethics_answers = config.get("ethics") or {}
+    ethics = {question: answered(ethics_answers, question, f"ethics.{question}") for question in ETHICS}
+    authors = list(config.get("authors") or []) or [todo("authors")]
     answers = {field: answered(config, field) for field in AUTHOR_FIELDS}
-    missing = sum(text.startswith(TODO_MARKER) for text in [*answers.values(), *ethics.values()])
+    missing = sum(text.startswith(TODO_MARKER) for text in [*answers.values(), *ethics.values(), *authors])
     hparams = {
         name: value
         for name, value in flatten(dict(model.hparams)).items()
@@ -190,7 +190,7 @@ def write_model_card(
         },
         task=task_type(model),
         class_names=None if model.is_regression else list(model.hparams.class_names),
-        authors=list(config.get("authors") or []),
+        authors=authors,
         trained_at=record.get("started_at"),
         training={
             **(record.get("training") or {"epochs": "?", "steps": "?"}),

@@ -2,8 +2,9 @@
 
 It holds the resolved config and the command-line overrides, the seed, the code's git commit with a patch
 of uncommitted changes, every package version, Python/PyTorch/CUDA, the hardware, start and end times,
-a fingerprint of the input data, and how the run ended (`completed`, `interrupted` or `failed` with its
-traceback). Secrets are masked before anything is written (see `secrets.py`).
+a fingerprint of the input data, and how the run ended (`completed`, `interrupted`, `failed` with its
+traceback, or `pruned`: a sweep trial stopped early). Secrets are masked before anything is written
+(see `secrets.py`).
 """
 
 import json
@@ -97,7 +98,7 @@ def recorded_run(cfg: DictConfig) -> Iterator[RunRecord]:
 
     record = RunRecord(cfg, cfg.paths.output_dir)
     if rank_zero_only.rank == 0:
-        record.scrubber.scrub_hydra_outputs(Path(cfg.paths.output_dir))
+        record.scrubber.scrub_hydra_outputs(Path(cfg.paths.output_dir), sweep_directory())
         record.write()
     try:
         yield record
@@ -105,6 +106,19 @@ def recorded_run(cfg: DictConfig) -> Iterator[RunRecord]:
         record.finish("interrupted", exit_code=getattr(stop, "code", None))
         raise
     except BaseException as error:
-        record.finish("failed", error=error)
+        from optuna import TrialPruned
+
+        # A pruned sweep trial stopped as designed: not a failure.
+        record.finish("pruned" if isinstance(error, TrialPruned) else "failed", error=error)
         raise
     record.finish("completed")
+
+
+def sweep_directory() -> Path | None:
+    """The sweep's directory in a multirun (it holds `multirun.yaml`), else None."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    if not HydraConfig.initialized() or HydraConfig.get().mode != RunMode.MULTIRUN:
+        return None
+    return Path(HydraConfig.get().sweep.dir)

@@ -1,9 +1,9 @@
 """Keep API keys and tokens out of everything a run writes: its record, its saved configs, its logs.
 
 A value is secret when its key is named like one (`api_key`, `WANDB_API_KEY`, `hf_token`, `password`,
-...). Secrets given in the config or on the command line are replaced by a marker where they are keys'
-values, and the values themselves (also those of secret environment variables) are masked wherever else
-they appear, e.g. inside an override string or a git patch.
+...). Wherever such a key is assigned (`key: value` in YAML, `key=value` in an override, a key of a
+nested dict) its value is replaced by a marker, whatever its length; and the secret values themselves
+(also those of secret environment variables) are masked wherever else they appear, e.g. in a git patch.
 """
 
 import os
@@ -22,6 +22,10 @@ SECRET_KEY = re.compile(
 # Shorter values are too likely to occur by chance in other text to be masked everywhere.
 MIN_MASKED_LENGTH = 6
 HYDRA_FILES = ("config.yaml", "hydra.yaml", "overrides.yaml")
+# `key=value` in overrides (also inside Hydra's comma-joined override_dirname), and `key: value` lines of
+# YAML; the marker replaces the value.
+OVERRIDE_ASSIGNMENT = re.compile(r"(?P<key>[+~]*[\w.-]+)(?P<sep>=)(?P<value>[^\s,\]\}'\"]+)")
+YAML_ASSIGNMENT = re.compile(r"^(?P<key>[ \t-]*[\w.-]+)(?P<sep>:[ \t]+)(?P<value>\S.*)$", re.MULTILINE)
 
 
 def is_secret_key(key: object) -> bool:
@@ -63,9 +67,17 @@ class SecretScrubber:
         return cls(secret_values_in(config) | environment_secrets())
 
     def text(self, text: str) -> str:
+        for assignment in (OVERRIDE_ASSIGNMENT, YAML_ASSIGNMENT):
+            text = assignment.sub(self._redact_assignment, text)
         for value in self.values:
             text = text.replace(value, REDACTED)
         return text
+
+    @staticmethod
+    def _redact_assignment(match: re.Match) -> str:
+        if not is_secret_key(match["key"].strip(" \t-")):
+            return match[0]
+        return f"{match['key']}{match['sep']}{REDACTED}"
 
     def data(self, value: Any) -> Any:
         """A copy of nested dicts/lists with secret-named keys redacted and secret values masked."""
@@ -90,6 +102,10 @@ class SecretScrubber:
             if cleaned != original:
                 path.write_text(cleaned, encoding="utf-8")
 
-    def scrub_hydra_outputs(self, output_dir: Path) -> None:
-        """Hydra writes the full config and the command line into `<run>/.hydra/` before the run starts."""
-        self.scrub_files(Path(output_dir) / ".hydra" / name for name in HYDRA_FILES)
+    def scrub_hydra_outputs(self, output_dir: Path, sweep_dir: Path | None = None) -> None:
+        """Hydra writes the full config and the command line into `<run>/.hydra/` before the run starts,
+        and a multirun's whole config into `<sweep>/multirun.yaml`."""
+        paths = [Path(output_dir) / ".hydra" / name for name in HYDRA_FILES]
+        if sweep_dir is not None:
+            paths.append(Path(sweep_dir) / "multirun.yaml")
+        self.scrub_files(paths)

@@ -16,13 +16,25 @@ def to_floats(metrics: Mapping[str, torch.Tensor | float]) -> dict[str, float]:
     return {name: float(value) for name, value in sorted(metrics.items())}
 
 
-def write_metrics(metrics: Mapping[str, float], output_dir: Path, **extra: object) -> Path:
-    """`metrics.json`: the final test metrics plus context (checkpoint used, ...)."""
-    # JSON has no NaN: write null so every JSON reader can load the file.
-    clean = {name: (None if math.isnan(value) else value) for name, value in metrics.items()}
-    path = Path(output_dir) / METRICS_FILE
-    path.write_text(json.dumps({"metrics": clean, **extra}, indent=2, default=str) + "\n")
+def json_safe(value: object) -> object:
+    """JSON has no NaN or infinity: they become null, at any depth, so every JSON reader loads the file."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    return value
+
+
+def write_json(content: object, path: Path) -> Path:
+    path.write_text(json.dumps(json_safe(content), indent=2, default=str, allow_nan=False) + "\n")
     return path
+
+
+def write_metrics(metrics: Mapping[str, float], output_dir: Path, **extra: object) -> Path:
+    """`metrics.json`: the final test metrics plus context (checkpoint used, intervals, ...)."""
+    return write_json({"metrics": dict(metrics), **extra}, Path(output_dir) / METRICS_FILE)
 
 
 def write_confusion_matrix(matrix: torch.Tensor, class_names: list[str], output_dir: Path) -> Path:
