@@ -17,7 +17,8 @@ from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
 def run_module(
     module: str, *overrides: str, log_dir: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", f"{{ cookiecutter.package_name }}.{module}", *overrides, f"paths.log_dir={log_dir}"]
+    command = [sys.executable, "-m", f"{{ cookiecutter.package_name }}.{module}", *overrides]
+    command.append(f"paths.log_dir={log_dir}")
     return subprocess.run(
         command,
         cwd=PROJECT_ROOT,

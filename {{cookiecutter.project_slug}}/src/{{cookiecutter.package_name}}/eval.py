@@ -68,7 +68,7 @@ def evaluate_checkpoint(cfg: DictConfig, record) -> dict[str, float]:
         record.update(training=training_progress(checkpoint))
         artifacts = {"Checkpoint": checkpoint, **datamodule.write_artifacts(output_dir)}
         files, intervals = report_test_split(
-            cfg, model, datamodule, metrics, record, "{{ cookiecutter.package_name }}.eval", trainer.num_test_batches[0]
+            cfg, model, datamodule, metrics, record, f"{__package__}.eval", trainer.num_test_batches[0]
         )
         report_test_results(
             model,

@@ -190,7 +190,7 @@ def write_run_artifacts(
         torch.save(model.backbone.state_dict(), export_path)
         artifacts["Backbone weights"] = export_path
     files, intervals = report_test_split(
-        cfg, model, datamodule, test_metrics, record, "{{ cookiecutter.package_name }}.train", tested_batches, baselines
+        cfg, model, datamodule, test_metrics, record, f"{__package__}.train", tested_batches, baselines
     )
     if cfg.explain.after_training:
         files.update(explain_after_training(cfg, model, datamodule, output_dir))

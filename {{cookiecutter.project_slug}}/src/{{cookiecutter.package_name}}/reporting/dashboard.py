@@ -1,9 +1,12 @@
 """`report.html`: one self-contained page per run for the people who read results, not code.
 
 Built from the files the run wrote (metrics.json, history.csv, test_predictions.csv, fairness.json,
-explanations/), so it can be rebuilt for any run directory: `python -m {{ cookiecutter.package_name }}.reporting.dashboard
-<run_dir>`. Plotly's JavaScript is embedded once and images are embedded as data, so the page works
-offline and can be e-mailed as a single file.
+explanations/), so it can be rebuilt for any run directory:
+
+    python -m {{ cookiecutter.package_name }}.reporting.dashboard <run_dir>
+
+Plotly's JavaScript is embedded once and images are embedded as data, so the page works offline and can
+be e-mailed as a single file.
 """
 
 import argparse
