@@ -47,6 +47,11 @@ class SplitDataModule(LightningDataModule):
         """Sizes (and class balance, where there are classes) of the splits, for the model card."""
         return {"split_sizes": {name: len(getattr(self, f"{name}_set")) for name in SPLITS}}
 
+    def input_schema(self) -> dict[str, Any]:
+        """What one example looks like before preprocessing, and the preprocessing to apply, as JSON-ready
+        values: the contract of a model bundle (see `deployment/`)."""
+        raise NotImplementedError
+
     def test_examples(self) -> "pd.DataFrame | None":
         """What identifies each test example (a table's columns, an image's file), in test order."""
         return None

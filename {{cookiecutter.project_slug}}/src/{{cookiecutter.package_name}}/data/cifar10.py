@@ -48,6 +48,20 @@ class CIFAR10DataModule(ClassificationDataModule):
                 "(giving cifar-10-batches-py/), or train on the bundled data with data=digits."
             ) from error
 
+    def input_schema(self) -> dict[str, Any]:
+        """What a prediction needs: a 32x32 RGB image, normalised as in training."""
+        return {
+            "kind": "image",
+            "shape": [3, 32, 32],
+            "preprocessing": {
+                "recipe": "resize_centre_crop",
+                "resize": 32,
+                "image_size": 32,
+                "mean": list(CIFAR10_MEAN),
+                "std": list(CIFAR10_STD),
+            },
+        }
+
     def describe(self) -> dict[str, Any]:
         preprocessing = (
             "training: random crop (padding 4) and horizontal flip; CIFAR-10 mean/std normalisation"

@@ -45,6 +45,7 @@ class DigitsDataModule(ClassificationDataModule):
         self.val_fraction = val_fraction
         self.test_fraction = test_fraction
         self.split_seed = split_seed
+        self.normalisation: dict[str, float] | None = None  # the training split's, set by setup()
 
     @property
     def class_names(self) -> list[str]:
@@ -57,6 +58,21 @@ class DigitsDataModule(ClassificationDataModule):
             "samples": len(digits.target),
             "classes": self.classes,
             "sha256": arrays_sha256(digits.images, digits.target),
+        }
+
+    def input_schema(self) -> dict[str, Any]:
+        """What a prediction needs: an 8x8 greyscale digit, processed as in training."""
+        self.setup()
+        return {
+            "kind": "image",
+            "shape": [3, self.image_size, self.image_size],
+            "preprocessing": {
+                "recipe": "digits",
+                "source_size": 8,
+                "max_intensity": MAX_PIXEL_VALUE,
+                "image_size": self.image_size,
+                **self.normalisation,
+            },
         }
 
     def describe(self) -> dict[str, Any]:
@@ -83,6 +99,7 @@ class DigitsDataModule(ClassificationDataModule):
         )
         # Normalise with training-split statistics only, so nothing about val/test leaks into training.
         mean, std = images[train].mean(), images[train].std()
+        self.normalisation = {"mean": float(mean), "std": float(std)}
         images = (images - mean) / std
         self.train_set = TensorDataset(images[train], labels[train])
         self.val_set = TensorDataset(images[val], labels[val])

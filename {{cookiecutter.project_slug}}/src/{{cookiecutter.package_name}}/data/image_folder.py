@@ -16,7 +16,7 @@ from torchvision.datasets import ImageFolder
 from .base import ClassificationDataModule
 from .fingerprint import folder_fingerprint
 from .splits import stratified_split
-from .transforms import eval_transform, train_transform
+from .transforms import IMAGENET_MEAN, IMAGENET_STD, eval_transform, train_transform
 
 SPLIT_NAMES = ("train", "val", "test")
 
@@ -66,6 +66,20 @@ class ImageFolderDataModule(ClassificationDataModule):
                 f"Image folder {self.data_dir} does not exist: set data.data_dir to a folder with one "
                 "sub-folder per class (or train/, val/ and test/ folders of class folders)."
             )
+
+    def input_schema(self) -> dict[str, Any]:
+        """What a prediction needs: any RGB image, resized and cropped as in evaluation."""
+        return {
+            "kind": "image",
+            "shape": [3, self.image_size, self.image_size],
+            "preprocessing": {
+                "recipe": "resize_centre_crop",
+                "resize": round(self.image_size * 256 / 224),
+                "image_size": self.image_size,
+                "mean": list(IMAGENET_MEAN),
+                "std": list(IMAGENET_STD),
+            },
+        }
 
     def describe(self) -> dict[str, Any]:
         preprocessing = (

@@ -193,6 +193,17 @@ class TabularDataModule(SplitDataModule):
         )
         return {**self.summary, "split_sizes": self.summary["split_rows"], "preprocessing": preprocessing}
 
+    def input_schema(self) -> dict[str, Any]:
+        """One record per row, keyed by the original column names; categories as seen in training."""
+        self.setup()
+        fitted = self.preprocessor.state["fitted"]
+        categories = dict(zip(fitted["categorical"], fitted["categories"], strict=True))
+        columns = [
+            {"name": name, "type": kind, **({"categories": categories[name]} if name in categories else {})}
+            for name, kind in self.preprocessor.column_types.items()
+        ]
+        return {"kind": "table", "columns": columns, "target": self.target, "task": self.preprocessor.task}
+
     def test_examples(self) -> pd.DataFrame:
         """The test rows as read (sensitive columns included), without the target."""
         return self.frames["test"].drop(columns=[self.target])

@@ -1,0 +1,116 @@
+"""Model bundles: safe formats only, ONNX agreeing with PyTorch, and a clear refusal when it does not."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import onnxruntime
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from {{ cookiecutter.package_name }}.deployment.bundle import load_model, read_config
+from {{ cookiecutter.package_name }}.export import export
+from {{ cookiecutter.package_name }}.models.tabular_mlp import TabularMLP
+from {{ cookiecutter.package_name }}.train import train
+
+BUNDLE_FILES = {
+    "model.safetensors",
+    "model.onnx",
+    "model_config.json",
+    "input_schema.json",
+    "export_report.json",
+    "MODEL_CARD.md",
+}
+PICKLE_PROTOCOL_2_OR_LATER = b"\x80"  # every pickle since protocol 2 starts with the PROTO opcode
+
+
+@pytest.fixture(scope="module")
+def tabular_checkpoint(tmp_path_factory) -> Path:
+    from tests.conftest import TINY_RUN, compose_config
+
+    cfg = compose_config(
+        "train",
+        [*TINY_RUN, "experiment=tabular_breast_cancer", "explain.after_training=false"],
+        tmp_path_factory.mktemp("logs"),
+    )
+    train(cfg)
+    return Path(cfg.paths.output_dir) / "checkpoints" / "last.ckpt"
+
+
+def export_tabular(make_config, checkpoint: Path, output_dir: Path, *overrides: str) -> Path:
+    cfg = make_config(
+        "export",
+        "experiment=tabular_breast_cancer",
+        f"ckpt_path={checkpoint}",
+        f"output_dir={output_dir}",
+        *overrides,
+    )
+    return export(cfg)
+
+
+def test_a_tabular_bundle_holds_safe_files_that_predict_like_the_checkpoint(
+    make_config, tabular_checkpoint, tmp_path
+):
+    bundle = export_tabular(make_config, tabular_checkpoint, tmp_path / "bundle")
+    assert BUNDLE_FILES | {"preprocessing.json"} == {path.name for path in bundle.iterdir()}
+    for path in bundle.iterdir():
+        assert not path.read_bytes().startswith(PICKLE_PROTOCOL_2_OR_LATER), f"{path.name} looks pickled"
+    report = json.loads((bundle / "export_report.json").read_text())
+    assert report["max_abs_difference"] <= report["tolerance"] == 1e-4
+    assert report["parity_examples"] > 1
+
+    original = TabularMLP.load_from_checkpoint(
+        tabular_checkpoint, map_location="cpu", weights_only=True
+    ).eval()
+    rebuilt = load_model(bundle)
+    assert load_file(str(bundle / "model.safetensors")).keys() == original.state_dict().keys()
+    inputs = torch.randn(5, original.hparams.input_size)
+    with torch.no_grad():
+        expected = original.predictions(original(inputs)).numpy()
+        assert np.allclose(rebuilt.predictions(rebuilt(inputs)).numpy(), expected)
+    # Any batch size: the ONNX graph's batch axis is dynamic, and it ends in class probabilities.
+    session = onnxruntime.InferenceSession(str(bundle / "model.onnx"), providers=["CPUExecutionProvider"])
+    onnx_outputs = session.run(None, {"inputs": inputs.numpy()})[0]
+    assert np.allclose(onnx_outputs, expected, atol=1e-5)
+    assert np.allclose(onnx_outputs.sum(axis=1), 1.0, atol=1e-5)
+
+    schema = json.loads((bundle / "input_schema.json").read_text())
+    assert schema["kind"] == "table" and schema["target"] == "target"
+    assert len(schema["columns"]) == 30 and schema["columns"][0] == {"name": "mean radius", "type": "numeric"}
+    assert read_config(bundle)["class_names"] == ["benign", "malignant"]
+
+
+def test_an_image_bundle_passes_the_parity_check(make_config, tiny_run, tmp_path):
+    trained = make_config("train", *tiny_run, "explain.after_training=false")
+    train(trained)
+    checkpoint = Path(trained.paths.output_dir) / "checkpoints" / "last.ckpt"
+    bundle = export(make_config("export", f"ckpt_path={checkpoint}", "export.parity_examples=8"))
+    report = json.loads((bundle / "export_report.json").read_text())
+    assert report["max_abs_difference"] <= 1e-4 and report["parity_examples"] == 8
+    schema = json.loads((bundle / "input_schema.json").read_text())
+    assert schema["shape"] == [3, 32, 32] and schema["preprocessing"]["recipe"] == "digits"
+
+
+def test_an_export_whose_graph_disagrees_fails_and_leaves_nothing(
+    make_config, tabular_checkpoint, tmp_path, monkeypatch
+):
+    monkeypatch.setattr("{{ cookiecutter.package_name }}.deployment.onnx_graph.max_difference", lambda *args: 0.5)
+    with pytest.raises(ValueError, match=r"differ from PyTorch's by up to 0\.5 .* nothing was written"):
+        export_tabular(make_config, tabular_checkpoint, tmp_path / "bundle")
+    assert not (tmp_path / "bundle").exists()
+
+
+def test_an_export_never_overwrites_a_folder_with_files(make_config, tabular_checkpoint, tmp_path):
+    (tmp_path / "bundle").mkdir()
+    (tmp_path / "bundle" / "notes.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="is not empty"):
+        export_tabular(make_config, tabular_checkpoint, tmp_path / "bundle")
+
+
+def test_a_folder_that_is_not_a_bundle_is_refused_with_the_fix(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"not a model bundle .*python -m <package>.export"):
+        load_model(tmp_path)
+    (tmp_path / "model_config.json").write_text(json.dumps({"bundle_format": 1, "model_class": "os.system"}))
+    with pytest.raises(ValueError, match="unknown model class 'os.system'"):
+        load_model(tmp_path)
