@@ -95,7 +95,8 @@ def test_an_image_bundle_passes_the_parity_check(make_config, tiny_run, tmp_path
 def test_an_export_whose_graph_disagrees_fails_and_leaves_nothing(
     make_config, tabular_checkpoint, tmp_path, monkeypatch
 ):
-    monkeypatch.setattr("{{ cookiecutter.package_name }}.deployment.onnx_graph.max_difference", lambda *args: 0.5)
+    target = "{{ cookiecutter.package_name }}.deployment.onnx_graph.max_difference"
+    monkeypatch.setattr(target, lambda *args: 0.5)
     with pytest.raises(ValueError, match=r"differ from PyTorch's by up to 0\.5 .* nothing was written"):
         export_tabular(make_config, tabular_checkpoint, tmp_path / "bundle")
     assert not (tmp_path / "bundle").exists()

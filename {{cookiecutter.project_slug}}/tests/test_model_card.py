@@ -55,7 +55,8 @@ def test_the_card_reports_intervals_baselines_and_marks_what_the_author_must_wri
     for unanswered in ("out_of_scope_uses", "limitations", "ethics.privacy", "ethics.accountability"):
         assert f"**TO DO:** answer `{unanswered}`" in text
     assert "**7 question(s) below are not answered yet**" in text
-    assert "python -m {{ cookiecutter.package_name }}.train " in text and "experiment=tabular_breast_cancer" in text
+    assert "python -m {{ cookiecutter.package_name }}.train " in text
+    assert "experiment=tabular_breast_cancer" in text
     assert "| benign | 357 |" in text and "| malignant | 212 |" in text  # the class balance
 
 

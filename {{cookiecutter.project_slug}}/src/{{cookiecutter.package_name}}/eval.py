@@ -1,6 +1,9 @@
-"""Evaluate a saved checkpoint on the test split: `python -m {{ cookiecutter.package_name }}.eval ckpt_path=...`.
+"""Evaluate a saved checkpoint on the test split:
 
-Writes `metrics.json` (and `confusion_matrix.csv` for classes) into the evaluation's run directory. Pass
+    python -m {{ cookiecutter.package_name }}.eval ckpt_path=...
+
+Writes `metrics.json` (with confidence intervals), `confusion_matrix.csv` for classes,
+`test_predictions.csv`, `MODEL_CARD.md` and `report.html` into the evaluation's run directory. Pass
 the same options as in training (`experiment=...`, `data=...`); `ckpt_path=last` takes the newest training
 run's last checkpoint. Tabular checkpoints carry their fitted preprocessing, which is applied as saved.
 """

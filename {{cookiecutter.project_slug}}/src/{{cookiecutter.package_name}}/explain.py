@@ -1,4 +1,6 @@
-"""Explain a saved checkpoint: `python -m {{ cookiecutter.package_name }}.explain ckpt_path=... [experiment=...]`.
+"""Explain a saved checkpoint:
+
+    python -m {{ cookiecutter.package_name }}.explain ckpt_path=... [experiment=...]
 
 Tables: SHAP values per original column (CSV, importance bar chart, beeswarm summary) and permutation
 importance as a cross-check. Images: Captum Integrated Gradients and saliency heat maps over test images,

@@ -1,4 +1,6 @@
-"""Export a checkpoint as a model bundle: `python -m {{ cookiecutter.package_name }}.export ckpt_path=... output_dir=...`.
+"""Export a checkpoint as a model bundle:
+
+    python -m {{ cookiecutter.package_name }}.export ckpt_path=... output_dir=...
 
 The bundle (see `deployment/bundle.py`) holds safetensors weights, an ONNX graph with a dynamic batch
 axis, and the preprocessing, class names and input schema as JSON. Before the bundle is kept, ONNX

@@ -1,4 +1,6 @@
-"""Copy the best run's model card to `docs/MODEL_CARD.md`: `python -m {{ cookiecutter.package_name }}.publish_card`.
+"""Copy the best run's model card to `docs/MODEL_CARD.md`:
+
+    python -m {{ cookiecutter.package_name }}.publish_card
 
 "Best" is judged on validation, never on test: among the completed training runs of one task (by default
 the task of the newest one) that monitored the same metric as its newest run, the run whose monitored
