@@ -72,6 +72,42 @@ def tiny_run() -> list[str]:
     return list(TINY_RUN)
 
 
+def train_tiny(overrides: list[str], log_dir: Path) -> Path:
+    """A tiny training run (no explanations); returns its last checkpoint."""
+    from {{ cookiecutter.package_name }}.train import train
+
+    cfg = compose_config("train", [*TINY_RUN, *overrides, "explain.after_training=false"], log_dir)
+    train(cfg)
+    return Path(cfg.paths.output_dir) / "checkpoints" / "last.ckpt"
+
+
+def export_bundle(checkpoint: Path, overrides: list[str], log_dir: Path) -> Path:
+    from {{ cookiecutter.package_name }}.export import export
+
+    cfg = compose_config("export", [*overrides, f"ckpt_path={checkpoint}"], log_dir)
+    return export(cfg)
+
+
+@pytest.fixture(scope="session")
+def tabular_checkpoint(tmp_path_factory) -> Path:
+    """A binary classifier of the bundled breast-cancer table, shared by the deployment tests."""
+    return train_tiny(["experiment=tabular_breast_cancer"], tmp_path_factory.mktemp("logs"))
+
+
+@pytest.fixture(scope="session")
+def tabular_bundle(tabular_checkpoint, tmp_path_factory) -> Path:
+    """Its model bundle, with a decision policy where a missed malignancy costs five false alarms."""
+    overrides = ["experiment=tabular_breast_cancer", "decision.cost_false_negative=5"]
+    return export_bundle(tabular_checkpoint, overrides, tmp_path_factory.mktemp("logs"))
+
+
+@pytest.fixture(scope="session")
+def digits_bundle(tmp_path_factory) -> Path:
+    """The model bundle of a tiny ResNet18 digits run (the default experiment)."""
+    logs = tmp_path_factory.mktemp("logs")
+    return export_bundle(train_tiny([], logs), ["export.parity_examples=8"], logs)
+
+
 @pytest.fixture
 def make_image_folder() -> Callable[..., Path]:
     return write_image_folder

@@ -12,7 +12,6 @@ from safetensors.torch import load_file
 from {{ cookiecutter.package_name }}.deployment.bundle import load_model, read_config
 from {{ cookiecutter.package_name }}.export import export
 from {{ cookiecutter.package_name }}.models.tabular_mlp import TabularMLP
-from {{ cookiecutter.package_name }}.train import train
 
 BUNDLE_FILES = {
     "model.safetensors",
@@ -20,22 +19,10 @@ BUNDLE_FILES = {
     "model_config.json",
     "input_schema.json",
     "export_report.json",
+    "metrics.json",
     "MODEL_CARD.md",
 }
 PICKLE_PROTOCOL_2_OR_LATER = b"\x80"  # every pickle since protocol 2 starts with the PROTO opcode
-
-
-@pytest.fixture(scope="module")
-def tabular_checkpoint(tmp_path_factory) -> Path:
-    from tests.conftest import TINY_RUN, compose_config
-
-    cfg = compose_config(
-        "train",
-        [*TINY_RUN, "experiment=tabular_breast_cancer", "explain.after_training=false"],
-        tmp_path_factory.mktemp("logs"),
-    )
-    train(cfg)
-    return Path(cfg.paths.output_dir) / "checkpoints" / "last.ckpt"
 
 
 def export_tabular(make_config, checkpoint: Path, output_dir: Path, *overrides: str) -> Path:
@@ -53,7 +40,8 @@ def test_a_tabular_bundle_holds_safe_files_that_predict_like_the_checkpoint(
     make_config, tabular_checkpoint, tmp_path
 ):
     bundle = export_tabular(make_config, tabular_checkpoint, tmp_path / "bundle")
-    assert BUNDLE_FILES | {"preprocessing.json"} == {path.name for path in bundle.iterdir()}
+    decision = {"decision.json", "expected_cost.png"}  # a binary classifier's
+    assert BUNDLE_FILES | {"preprocessing.json"} | decision == {path.name for path in bundle.iterdir()}
     for path in bundle.iterdir():
         assert not path.read_bytes().startswith(PICKLE_PROTOCOL_2_OR_LATER), f"{path.name} looks pickled"
     report = json.loads((bundle / "export_report.json").read_text())
@@ -81,14 +69,11 @@ def test_a_tabular_bundle_holds_safe_files_that_predict_like_the_checkpoint(
     assert read_config(bundle)["class_names"] == ["benign", "malignant"]
 
 
-def test_an_image_bundle_passes_the_parity_check(make_config, tiny_run, tmp_path):
-    trained = make_config("train", *tiny_run, "explain.after_training=false")
-    train(trained)
-    checkpoint = Path(trained.paths.output_dir) / "checkpoints" / "last.ckpt"
-    bundle = export(make_config("export", f"ckpt_path={checkpoint}", "export.parity_examples=8"))
-    report = json.loads((bundle / "export_report.json").read_text())
+def test_an_image_bundle_passes_the_parity_check(digits_bundle):
+    assert {path.name for path in digits_bundle.iterdir()} == BUNDLE_FILES  # ten classes: no decision
+    report = json.loads((digits_bundle / "export_report.json").read_text())
     assert report["max_abs_difference"] <= 1e-4 and report["parity_examples"] == 8
-    schema = json.loads((bundle / "input_schema.json").read_text())
+    schema = json.loads((digits_bundle / "input_schema.json").read_text())
     assert schema["shape"] == [3, 32, 32] and schema["preprocessing"]["recipe"] == "digits"
 
 

@@ -39,14 +39,15 @@ def export_checkpoint(cfg: DictConfig, record) -> Path:
     from {{ cookiecutter.package_name }}.data.fingerprint import file_fingerprint
     from {{ cookiecutter.package_name }}.deployment.bundle import (
         CARD_FILE,
+        METRICS_FILE,
         ONNX_FILE,
         REPORT_FILE,
-        write_json,
         write_weights_and_config,
     )
     from {{ cookiecutter.package_name }}.deployment.onnx_graph import export_onnx, max_difference
     from {{ cookiecutter.package_name }}.reporting.model_card import MODEL_CARD_FILE
     from {{ cookiecutter.package_name }}.utils.checkpoints import resolve_checkpoint
+    from {{ cookiecutter.package_name }}.utils.run_artifacts import write_json
 
     if not cfg.get("ckpt_path"):
         raise ValueError("export needs a checkpoint: pass ckpt_path=/path/to/file.ckpt or ckpt_path=last.")
@@ -85,16 +86,53 @@ def export_checkpoint(cfg: DictConfig, record) -> Path:
                 "is not trustworthy; nothing was written. Report the model's layers to the ONNX exporter, "
                 "or raise the tolerance if the difference is acceptable for your use."
             )
-        card = checkpoint.parent.parent / MODEL_CARD_FILE
-        if card.is_file():
-            shutil.copyfile(card, work / CARD_FILE)
+        for name, copy in ((MODEL_CARD_FILE, CARD_FILE), (METRICS_FILE, METRICS_FILE)):
+            if (checkpoint.parent.parent / name).is_file():  # the training run's, next to checkpoints/
+                shutil.copyfile(checkpoint.parent.parent / name, work / copy)
+        policy = write_decision_policy(cfg.decision, model, datamodule, work)
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(destination, ignore_errors=True)  # an empty folder the user made
         shutil.copytree(work, destination)
     log.info("ONNX and PyTorch agree to %.2g on %d test examples.", difference, len(held_out))
+    if policy is not None:
+        log.info(
+            "Decision threshold P(%s) >= %.3f: expected cost %.4g per example on validation (%.4g at 0.5).",
+            policy.positive_class,
+            policy.threshold,
+            policy.expected_cost,
+            policy.expected_cost_at_half,
+        )
     record.update(bundle=str(destination), max_abs_difference=difference)
     print(f"Model bundle: {destination} (ONNX vs PyTorch max difference {difference:.2g})")
     return destination
+
+
+def write_decision_policy(settings: DictConfig, model, datamodule, directory: Path):
+    """Binary classifiers: the cheapest decision threshold on the validation split (see
+    `deployment/decision.py`) into `decision.json`, its cost curve into `expected_cost.png`."""
+    import torch
+
+    from {{ cookiecutter.package_name }}.deployment.bundle import COST_PLOT_FILE, DECISION_FILE
+    from {{ cookiecutter.package_name }}.deployment.decision import choose_policy, plot_expected_cost
+    from {{ cookiecutter.package_name }}.utils.run_artifacts import write_json
+
+    classes = None if model.is_regression else list(model.hparams.class_names)
+    if classes is None or len(classes) != 2:
+        return None
+    positive = str(settings.positive_class) if settings.positive_class is not None else classes[1]
+    if positive not in classes:
+        raise ValueError(f"decision.positive_class={positive!r} is not a class of this model: {classes}.")
+    with torch.no_grad():
+        batches = [
+            (model.predictions(model(inputs)), labels) for inputs, labels in datamodule.val_dataloader()
+        ]
+    probabilities = torch.cat([p for p, _ in batches])[:, classes.index(positive)].numpy()
+    is_positive = (torch.cat([labels for _, labels in batches]) == classes.index(positive)).numpy()
+    negative = classes[1 - classes.index(positive)]
+    policy, curve = choose_policy(probabilities, is_positive, positive, negative, dict(settings))
+    write_json(policy.to_dict(), directory / DECISION_FILE)
+    plot_expected_cost(curve, policy, directory / COST_PLOT_FILE)
+    return policy
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="export")

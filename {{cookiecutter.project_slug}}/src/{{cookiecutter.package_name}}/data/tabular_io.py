@@ -8,27 +8,28 @@ READERS = {".csv": pd.read_csv, ".tsv": lambda path: pd.read_csv(path, sep="\t")
 READERS[".pq"] = READERS[".parquet"]
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
+def read_table(path: str | Path, setting: str = "data.path") -> pd.DataFrame:
+    """`setting`: the option that named the file, so errors point at what to change."""
     path = Path(path).expanduser()
     if not path.is_file():
         hint = "it is a folder, not a file" if path.is_dir() else "no such file"
         raise FileNotFoundError(
-            f"data.path={path} cannot be read ({hint}). Pass the path of your CSV or Parquet file, e.g. "
-            "data.path=data/raw/my_table.csv (relative paths start from the directory you run in)."
+            f"{setting}={path} cannot be read ({hint}). Pass the path of your CSV or Parquet file, e.g. "
+            f"{setting}=data/raw/my_table.csv (relative paths start from the directory you run in)."
         )
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise ValueError(
-            f"data.path={path} has the extension {path.suffix!r}; supported: {', '.join(sorted(READERS))}. "
+            f"{setting}={path} has the extension {path.suffix!r}; supported: {', '.join(sorted(READERS))}. "
             "Save the table as CSV or Parquet."
         )
     try:
         frame = reader(path)
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
         raise ValueError(
-            f"data.path={path} is not a readable {path.suffix.lstrip('.').upper()} file ({error}). Open it "
+            f"{setting}={path} is not a readable {path.suffix.lstrip('.').upper()} file ({error}). Open it "
             "in a spreadsheet or text editor, fix it, and save it again as UTF-8 CSV or Parquet."
         ) from error
     if frame.empty:
-        raise ValueError(f"data.path={path} holds no rows: check that it is the right file.")
+        raise ValueError(f"{setting}={path} holds no rows: check that it is the right file.")
     return frame

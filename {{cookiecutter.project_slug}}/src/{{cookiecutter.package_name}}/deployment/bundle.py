@@ -6,7 +6,10 @@
     input_schema.json    what one example looks like and the preprocessing to apply to it
     preprocessing.json   tables: the fitted preprocessing (fill values, scales, categories)
     export_report.json   the ONNX-against-PyTorch check: inputs compared, largest difference, tolerance
-    MODEL_CARD.md        the card of the run that trained the checkpoint, when there is one
+    metrics.json         the test metrics of the run that trained the checkpoint, when there are some
+    MODEL_CARD.md        the card of that run, when there is one
+    decision.json        binary classifiers: the decision threshold chosen from the costs of mistakes
+    expected_cost.png    ... and the expected cost at every threshold
 
 No pickle anywhere: loading a bundle never executes code from it. The model class is looked up in a fixed
 list of this project's models, never imported from a name the bundle gives.
@@ -20,6 +23,7 @@ from safetensors.torch import load_file, save_file
 
 from ..models.image_classifier import ImageClassifier
 from ..models.tabular_mlp import TabularMLP
+from ..utils.run_artifacts import write_json
 
 BUNDLE_FORMAT = 1
 WEIGHTS_FILE = "model.safetensors"
@@ -28,13 +32,18 @@ CONFIG_FILE = "model_config.json"
 SCHEMA_FILE = "input_schema.json"
 PREPROCESSING_FILE = "preprocessing.json"
 REPORT_FILE = "export_report.json"
+METRICS_FILE = "metrics.json"
 CARD_FILE = "MODEL_CARD.md"
+DECISION_FILE = "decision.json"
+COST_PLOT_FILE = "expected_cost.png"
 MODEL_CLASSES = {cls.__name__: cls for cls in (ImageClassifier, TabularMLP)}
 
 
-def write_json(content: Any, path: Path) -> Path:
-    path.write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
-    return path
+def read_json(path: Path, default: Any = ...) -> Any:
+    """The JSON file at `path`; `default` when it is absent, if one is given."""
+    if not path.is_file() and default is not ...:
+        return default
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def write_weights_and_config(model, schema: dict[str, Any], directory: Path) -> None:
@@ -63,7 +72,7 @@ def read_config(directory: Path) -> dict[str, Any]:
             f"{directory} is not a model bundle (no {CONFIG_FILE}): create one with "
             "python -m <package>.export ckpt_path=... output_dir=..."
         )
-    config = json.loads(path.read_text(encoding="utf-8"))
+    config = read_json(path)
     if config.get("bundle_format") != BUNDLE_FORMAT:
         raise ValueError(
             f"{directory} is a bundle of format {config.get('bundle_format')}; this code reads format "

@@ -1,0 +1,108 @@
+"""From a probability to a decision: the threshold that costs least when mistakes have different prices.
+
+A binary classifier outputs P(positive). Acting whenever it exceeds 0.5 is right only when a false
+positive costs as much as a false negative. With costs C_FP and C_FN, the threshold with the lowest
+expected cost per example, (C_FP x false positives + C_FN x false negatives) / examples, is chosen on the
+validation split (never the test split, which must stay an honest estimate). In theory, for calibrated
+probabilities, it is C_FP / (C_FP + C_FN); the curve shows how close the model comes.
+"""
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+THRESHOLD_GRID = np.linspace(0.0, 1.0, 201)
+HALF = len(THRESHOLD_GRID) // 2  # the index of 0.5
+
+
+@dataclass(frozen=True)
+class DecisionPolicy:
+    positive_class: str
+    threshold: float
+    cost_false_positive: float
+    cost_false_negative: float
+    positive_action: str
+    negative_action: str
+    expected_cost: float  # per example, on the validation split, at `threshold`
+    expected_cost_at_half: float  # the same at the default threshold of 0.5, for comparison
+    validation_examples: int
+
+    def action(self, positive_probability: float) -> str:
+        return self.positive_action if positive_probability >= self.threshold else self.negative_action
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "DecisionPolicy":
+        return cls(**values)
+
+
+def expected_costs(
+    positive_probability: np.ndarray, is_positive: np.ndarray, cost_fp: float, cost_fn: float
+) -> np.ndarray:
+    """Expected cost per example at every threshold of THRESHOLD_GRID (act when probability >= it)."""
+    acted = positive_probability[None, :] >= THRESHOLD_GRID[:, None]
+    false_positives = (acted & ~is_positive[None, :]).sum(axis=1)
+    false_negatives = (~acted & is_positive[None, :]).sum(axis=1)
+    return (cost_fp * false_positives + cost_fn * false_negatives) / len(is_positive)
+
+
+def choose_policy(
+    positive_probability: np.ndarray,
+    is_positive: np.ndarray,
+    positive_class: str,
+    negative_class: str,
+    costs: dict,
+) -> tuple[DecisionPolicy, np.ndarray]:
+    """The cheapest threshold on these (validation) examples, and the whole cost curve.
+
+    Among equally cheap thresholds, the one nearest the theoretical C_FP / (C_FP + C_FN) wins, so a
+    flat stretch of the curve does not push the threshold to an arbitrary edge."""
+    cost_fp, cost_fn = float(costs["cost_false_positive"]), float(costs["cost_false_negative"])
+    if cost_fp < 0 or cost_fn < 0 or cost_fp + cost_fn == 0:
+        raise ValueError(
+            f"decision.cost_false_positive={cost_fp} and decision.cost_false_negative={cost_fn} must be "
+            "non-negative and not both zero: set what each kind of mistake costs (any common unit)."
+        )
+    probabilities = np.asarray(positive_probability, dtype=float)
+    positives = np.asarray(is_positive, dtype=bool)
+    curve = expected_costs(probabilities, positives, cost_fp, cost_fn)
+    cheapest = np.flatnonzero(np.isclose(curve, curve.min()))
+    theoretical = cost_fp / (cost_fp + cost_fn)
+    best = cheapest[np.argmin(np.abs(THRESHOLD_GRID[cheapest] - theoretical))]
+    policy = DecisionPolicy(
+        positive_class=positive_class,
+        threshold=float(THRESHOLD_GRID[best]),
+        cost_false_positive=cost_fp,
+        cost_false_negative=cost_fn,
+        positive_action=costs.get("positive_action") or f"treat as {positive_class}",
+        negative_action=costs.get("negative_action") or f"treat as {negative_class}",
+        expected_cost=float(curve[best]),
+        expected_cost_at_half=float(curve[HALF]),
+        validation_examples=len(positives),
+    )
+    return policy, curve
+
+
+def plot_expected_cost(curve: np.ndarray, policy: DecisionPolicy, path: Path) -> Path:
+    """The expected cost at every threshold, with the chosen and the theoretical ones marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no display needed
+    import matplotlib.pyplot as plt
+
+    theoretical = policy.cost_false_positive / (policy.cost_false_positive + policy.cost_false_negative)
+    figure, axes = plt.subplots(figsize=(6, 4))
+    axes.plot(THRESHOLD_GRID, curve, label="expected cost per example (validation)")
+    axes.axvline(policy.threshold, color="tab:green", label=f"chosen threshold {policy.threshold:.3f}")
+    axes.axvline(theoretical, color="tab:grey", linestyle="--", label=f"C_FP/(C_FP+C_FN) = {theoretical:.3f}")
+    axes.set_xlabel(f"act when P({policy.positive_class}) >= threshold")
+    axes.set_ylabel("expected cost")
+    axes.set_title(f"C_FP = {policy.cost_false_positive:g}, C_FN = {policy.cost_false_negative:g}")
+    axes.legend(fontsize="small")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path

@@ -1,0 +1,57 @@
+"""Batch prediction with a model bundle (made by `export`):
+
+    python -m {{ cookiecutter.package_name }}.predict model_dir=<bundle> input=<table | image folder> output=<csv>
+
+Tables (CSV, TSV, Parquet): every input column is kept (IDs included) and the predictions are added
+next to them. Image folders: every file below the folder, by relative path. Each output row has the
+prediction (`label` and `probability_<class>` columns, or `value`), the decision policy's `action` for a
+binary classifier, and an `error` column: a row or file that cannot be scored stays in the output with
+the reason there, never silently dropped. The preprocessing is the one saved in the bundle.
+"""
+
+import logging
+from pathlib import Path
+
+import hydra
+from omegaconf import DictConfig
+
+from {{ cookiecutter.package_name }}.config import CONFIG_DIR, register_resolvers
+
+register_resolvers()
+log = logging.getLogger(__name__)
+
+
+def predict(cfg: DictConfig) -> Path:
+    """Predictions for `cfg.input` into `cfg.output`; returns the output file."""
+    from {{ cookiecutter.package_name }}.deployment.batch import predict_images, predict_table
+    from {{ cookiecutter.package_name }}.deployment.predictor import Predictor
+
+    for option in ("model_dir", "input", "output"):
+        if not cfg.get(option):
+            raise ValueError(
+                f"predict needs {option}=...: model_dir=<folder written by export> "
+                "input=<CSV/Parquet file or image folder> output=<predictions.csv>."
+            )
+    predictor = Predictor(cfg.model_dir, cfg.runtime)
+    source = Path(cfg.input).expanduser()
+    if predictor.kind == "table":
+        results = predict_table(predictor, source, cfg.batch_size)
+    else:
+        results = predict_images(predictor, source, cfg.batch_size, cfg.max_image_pixels)
+    output = Path(cfg.output).expanduser()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    results.to_csv(output, index=False)
+    failed = int(results["error"].notna().sum())
+    print(f"Predictions for {len(results) - failed} of {len(results)} examples: {output}")
+    if failed:
+        log.warning("%d examples could not be scored: the `error` column of %s says why.", failed, output)
+    return output
+
+
+@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="predict")
+def main(cfg: DictConfig) -> None:
+    predict(cfg)
+
+
+if __name__ == "__main__":
+    main()

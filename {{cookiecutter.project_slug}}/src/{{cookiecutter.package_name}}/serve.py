@@ -1,0 +1,43 @@
+"""Serve a model bundle (made by `export`) over HTTP:
+
+    python -m {{ cookiecutter.package_name }}.serve model_dir=<bundle> [port=8000] [host=127.0.0.1] [runtime=onnx]
+
+The API (see `deployment/api.py`) answers `GET /health`, `GET /metadata` and `POST /predict`, with its
+OpenAPI schema and interactive docs at /docs. It binds 127.0.0.1, this machine only, unless told otherwise.
+"""
+
+import logging
+
+import hydra
+from omegaconf import DictConfig
+
+from {{ cookiecutter.package_name }}.config import CONFIG_DIR, register_resolvers
+
+register_resolvers()
+log = logging.getLogger(__name__)
+
+
+def build_app(cfg: DictConfig):
+    """The FastAPI application for `cfg.model_dir`, its limits from `cfg.limits`."""
+    from {{ cookiecutter.package_name }}.deployment.api import create_app
+    from {{ cookiecutter.package_name }}.deployment.limits import Limits
+    from {{ cookiecutter.package_name }}.deployment.predictor import Predictor
+
+    if not cfg.get("model_dir"):
+        raise ValueError("serve needs model_dir=<folder written by python -m <package>.export>.")
+    return create_app(Predictor(cfg.model_dir, cfg.runtime), Limits(**cfg.limits))
+
+
+@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="serve")
+def main(cfg: DictConfig) -> None:
+    import uvicorn
+
+    app = build_app(cfg)
+    log.info(
+        "Serving %s with %s on http://%s:%d (docs at /docs)", cfg.model_dir, cfg.runtime, cfg.host, cfg.port
+    )
+    uvicorn.run(app, host=cfg.host, port=cfg.port, log_config=None)
+
+
+if __name__ == "__main__":
+    main()
