@@ -41,7 +41,11 @@ def decode_image(data: bytes, max_pixels: int) -> Image.Image:
         return Image.open(io.BytesIO(data)).convert("RGB")
     except UnreadableImageError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError) as error:
+    except UnidentifiedImageError:
+        raise UnreadableImageError(
+            "not an image format Pillow recognises (PNG, JPEG, BMP, GIF, TIFF, ...)"
+        ) from None
+    except Image.DecompressionBombError as error:
         raise UnreadableImageError(str(error).split(" (")[0]) from None
     except Exception as error:  # Pillow's decoders raise many types on hostile data; all mean "damaged"
         raise UnreadableImageError(f"the image data is damaged ({type(error).__name__}: {error})") from None

@@ -74,5 +74,5 @@ class TableInputs:
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
         """Model inputs (float32) of rows that passed `row_problems`, one per row. A value too large for
         float32 after scaling becomes infinite: `Predictor.predict` reports such rows."""
-        with np.errstate(over="ignore"):
+        with np.errstate(all="ignore"):
             return self.preprocessor.transform(frame[self.columns])
