@@ -35,6 +35,9 @@ SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
 PACKAGE_PATTERN = re.compile(r"^[a-z_][a-z0-9_]*$")
 EMAIL_PATTERN = re.compile(r"^[^@\s\"'\\]+@[^@\s\"'\\]+\.[^@\s\"'\\]+$")
 # PEP 440 release versions (with optional pre, post and dev parts): what packaging tools accept.
+# Commands, imports and docstrings of the generated code hold the package name; up to this length they
+# still fit the project's 110-character lines (tests/test_bake.py bakes the longest).
+MAX_PACKAGE_LENGTH = 40
 VERSION_PATTERN = re.compile(r"^\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?$")
 
 
@@ -57,6 +60,11 @@ def find_problems(answers: dict) -> list[str]:
         problems.append(
             f"package_name '{package}' is not an importable Python name: use lowercase ASCII letters, "
             "digits and underscores, starting with a letter (e.g. 'capstone_project')."
+        )
+    elif len(package) > MAX_PACKAGE_LENGTH:
+        problems.append(
+            f"package_name '{package}' has {len(package)} characters; keep it to {MAX_PACKAGE_LENGTH} or "
+            "fewer (it is typed in every command): pass a shorter package_name=... (or project_name)."
         )
     elif keyword.iskeyword(package) or keyword.issoftkeyword(package):
         problems.append(f"package_name '{package}' is a Python keyword: choose another name.")

@@ -29,6 +29,8 @@ VARIANTS = {
     "python_version=3.13": {"python_version": "3.13"},
     "unusual names": UNUSUAL_NAME,
     "explicit slug and package": {"project_slug": "my-capstone", "package_name": "vision_lab"},
+    # The longest package name the answers allow: every line holding it must still fit.
+    "longest package name": {"package_name": "a_package_name_of_exactly_forty_letters_"},
     "quotes and backslashes": {"description": 'Says "hi" \\ and\ttabs', "author_name": 'A "B" \\ C'},
 }
 

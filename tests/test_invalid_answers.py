@@ -13,6 +13,7 @@ INVALID = [
     ({"package_name": "json"}, "package_name 'json' would shadow the module"),
     ({"package_name": "tqdm"}, "package_name 'tqdm' would shadow the module"),
     ({"package_name": "class"}, "package_name 'class' is a Python keyword"),
+    ({"package_name": "x" * 41}, f"package_name '{'x' * 41}' has 41 characters; keep it to 40 or fewer"),
     ({"package_name": "2048_game"}, "package_name '2048_game' is not an importable Python name"),
     ({"package_name": "my-package"}, "package_name 'my-package' is not an importable Python name"),
     ({"project_name": "2048 Game"}, "package_name '2048_game' is not an importable Python name"),

@@ -32,7 +32,9 @@ def fuzz(bundle: Path, mode: GenerationMode) -> None:
     @FUZZ_SETTINGS
     def no_server_error(case) -> None:
         response = case.call()
-        assert response.status_code < 500, f"{case.method} {case.path} -> {response.status_code}: {response.text}"
+        assert response.status_code < 500, (
+            f"{case.method} {case.path} -> {response.status_code}: {response.text}"
+        )
 
     no_server_error()
 

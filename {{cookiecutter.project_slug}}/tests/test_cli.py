@@ -13,6 +13,8 @@ import torch
 
 from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
 
+PACKAGE = "{{ cookiecutter.package_name }}"  # whose entry points run in subprocesses
+
 
 def run_module(
     module: str, *overrides: str, log_dir: Path, env: dict[str, str] | None = None
@@ -35,7 +37,7 @@ def only_run_dir(log_dir: Path, task: str) -> Path:
 
 
 def test_help_lists_the_config_groups_without_loading_pytorch(tmp_path):
-    command = [sys.executable, "-X", "importtime", "-m", "{{ cookiecutter.package_name }}.train", "--help"]
+    command = [sys.executable, "-X", "importtime", "-m", f"{PACKAGE}.train", "--help"]
     result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     for group in ("data:", "model:", "trainer:", "experiment:"):
@@ -149,7 +151,7 @@ def test_sigterm_saves_a_checkpoint_and_the_next_launch_resumes_from_it(tmp_path
         "callbacks.early_stopping=null",
     ]
     run += ["callbacks.rich_progress_bar=null", f"paths.log_dir={tmp_path}"]
-    command = [sys.executable, "-m", "{{ cookiecutter.package_name }}.train", *run, "trainer.max_epochs=1000"]
+    command = [sys.executable, "-m", f"{PACKAGE}.train", *run, "trainer.max_epochs=1000"]
     process = subprocess.Popen(
         command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )

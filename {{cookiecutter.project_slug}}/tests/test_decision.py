@@ -5,7 +5,11 @@ import json
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package_name }}.deployment.decision import choose_policy, expected_costs, plot_expected_cost
+from {{ cookiecutter.package_name }}.deployment.decision import (
+    choose_policy,
+    expected_costs,
+    plot_expected_cost,
+)
 from {{ cookiecutter.package_name }}.export import export
 
 # Four validation examples: P(positive) and whether each was positive.

@@ -11,8 +11,13 @@ from PIL import Image
 
 from {{ cookiecutter.package_name }}.data.tabular_preprocessing import TabularPreprocessor
 from {{ cookiecutter.package_name }}.explain import explain
-from {{ cookiecutter.package_name }}.interpretability.tabular import group_by_column, permutation_scores
+from {{ cookiecutter.package_name }}.interpretability.tabular import (
+    group_by_column,
+    permutation_scores,
+)
 from {{ cookiecutter.package_name }}.train import train
+
+PACKAGE = "{{ cookiecutter.package_name }}"  # whose functions the tests patch
 
 
 def assert_is_png(path: Path) -> None:
@@ -135,7 +140,7 @@ def test_failing_explanations_keep_the_runs_results(make_config, tiny_run, monke
     def broken(*args, **kwargs):
         raise RuntimeError("explainer exploded")
 
-    monkeypatch.setattr("{{ cookiecutter.package_name }}.interpretability.explain_run.explain_model", broken)
+    monkeypatch.setattr(f"{PACKAGE}.interpretability.explain_run.explain_model", broken)
     cfg = make_config("train", *tiny_run)
     train(cfg)
     run_dir = Path(cfg.paths.output_dir)

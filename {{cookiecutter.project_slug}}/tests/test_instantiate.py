@@ -4,7 +4,10 @@ import pytest
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from omegaconf import OmegaConf
 
-from {{ cookiecutter.package_name }}.utils.instantiate import instantiate_callbacks, instantiate_loggers
+from {{ cookiecutter.package_name }}.utils.instantiate import (
+    instantiate_callbacks,
+    instantiate_loggers,
+)
 
 
 def test_callbacks_set_to_null_are_switched_off(make_config):

@@ -105,7 +105,10 @@ def test_an_image_folder_is_predicted_as_in_training_and_bad_files_are_listed(
     predicted = run_predict(make_config, digits_bundle, folder, tmp_path / "out.csv")
     assert len(predicted) == 43
     errors = predicted.set_index("file")["error"]
-    assert errors["notes.png"] == "not a readable image: not an image format Pillow recognises (PNG, JPEG, BMP, GIF, TIFF, ...)"
+    assert (
+        errors["notes.png"]
+        == "not a readable image: not an image format Pillow recognises (PNG, JPEG, BMP, GIF, TIFF, ...)"
+    )
     assert errors["empty.jpg"] == "not a readable image: the file is empty"
     assert "damaged" in errors["truncated.png"]
     scored = predicted[predicted["error"].isna()].copy()

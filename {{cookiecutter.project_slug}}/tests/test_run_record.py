@@ -7,7 +7,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.data.fingerprint import file_fingerprint, folder_fingerprint, frame_sha256
+from {{ cookiecutter.package_name }}.data.fingerprint import (
+    file_fingerprint,
+    folder_fingerprint,
+    frame_sha256,
+)
 from {{ cookiecutter.package_name }}.reporting.environment import git_state
 from {{ cookiecutter.package_name }}.reporting.secrets import REDACTED, SecretScrubber, is_secret_key
 from {{ cookiecutter.package_name }}.train import train

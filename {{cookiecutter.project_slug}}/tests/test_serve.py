@@ -10,12 +10,12 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 from sklearn.datasets import load_breast_cancer
+from tests.conftest import export_bundle, train_tiny, write_customer_table
 
 from {{ cookiecutter.package_name }}.deployment.api import create_app
 from {{ cookiecutter.package_name }}.deployment.limits import Limits
 from {{ cookiecutter.package_name }}.deployment.predictor import Predictor
 from {{ cookiecutter.package_name }}.serve import build_app
-from tests.conftest import export_bundle, train_tiny, write_customer_table
 
 LIMITS = Limits(max_rows=5, max_files=3, max_body_bytes=50_000, max_image_pixels=100_000)
 
@@ -195,12 +195,18 @@ def test_images_get_a_label_each(images):
 def test_unreadable_uploads_are_422s_naming_the_file(images, content, message):
     files = [("files", ("good.png", png(), "image/png")), ("files", ("bad.png", content, "image/png"))]
     [(where, text)] = problems(images.post("/predict", files=files))
-    assert where == ["body", "files", 1] and text.startswith("'bad.png' is not a readable image") and message in text
+    assert (
+        where == ["body", "files", 1]
+        and text.startswith("'bad.png' is not a readable image")
+        and message in text
+    )
 
 
 def test_upload_counts_and_shapes_are_checked(images):
     too_many = [("files", (f"{i}.png", png(), "image/png")) for i in range(4)]
-    assert problems(images.post("/predict", files=too_many)) == [(["body", "files"], "send between 1 and 3 files; got 4")]
+    assert problems(images.post("/predict", files=too_many)) == [
+        (["body", "files"], "send between 1 and 3 files; got 4")
+    ]
     assert problems(images.post("/predict", data={"other": "x"}))[0][0] == ["body", "files"]
     assert images.post("/predict", json={"records": []}).status_code == 422
 

@@ -21,6 +21,8 @@ from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
 from {{ cookiecutter.package_name }}.sweeps.runner import SweepFailedError, run_study
 from {{ cookiecutter.package_name }}.sweeps.search_space import parse_search_space
 
+PACKAGE = "{{ cookiecutter.package_name }}"  # whose entry points run in subprocesses
+
 SEARCH_SPACE = {"model.optimizer.lr": "tag(log, interval(1e-4, 1e-2))", "data.batch_size": "choice(32, 64)"}
 
 
@@ -68,7 +70,8 @@ class FakeLauncher:
 
 
 # Named by string: its module sits beside the package, so an import line would sort by the package's name.
-OptunaSweeper = get_class("hydra_plugins.{{ cookiecutter.package_name }}_sweeper.optuna_sweeper.OptunaSweeper")
+SWEEPER_MODULE = "hydra_plugins.{{ cookiecutter.package_name }}_sweeper.optuna_sweeper"
+OptunaSweeper = get_class(f"{SWEEPER_MODULE}.OptunaSweeper")
 
 
 def make_sweeper(tmp_path: Path, objective, **options):
@@ -249,7 +252,7 @@ def test_a_sweep_without_a_search_space_says_how_to_give_one(tmp_path):
 
 def multirun(log_dir: Path, *overrides: str) -> tuple[Path, optuna.Study | None]:
     """`train -m <overrides>` with debug=fdr in a fresh process: (its sweep directory, its Optuna study)."""
-    command = [sys.executable, "-m", "{{ cookiecutter.package_name }}.train", "-m", "debug=fdr", *overrides]
+    command = [sys.executable, "-m", f"{PACKAGE}.train", "-m", "debug=fdr", *overrides]
     result = subprocess.run(
         [*command, f"paths.log_dir={log_dir}"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600
     )

@@ -10,7 +10,10 @@ from {{ cookiecutter.package_name }}.data import tabular_datasets
 from {{ cookiecutter.package_name }}.data.features import add_squares
 from {{ cookiecutter.package_name }}.data.tabular import TabularDataModule
 from {{ cookiecutter.package_name }}.data.tabular_cleaning import infer_task
-from {{ cookiecutter.package_name }}.data.tabular_preprocessing import TabularPreprocessor, build_transformer
+from {{ cookiecutter.package_name }}.data.tabular_preprocessing import (
+    TabularPreprocessor,
+    build_transformer,
+)
 
 CLASS_TARGET, VALUE_TARGET = "Segment (tier)", "Lifetime value"
 NOT_INPUTS = ["Customer ID", "Notes"]

@@ -36,7 +36,10 @@ def evaluate_checkpoint(cfg: DictConfig, record) -> dict[str, float]:
     from hydra.utils import get_class, instantiate
 
     from {{ cookiecutter.package_name }}.data.fingerprint import file_fingerprint
-    from {{ cookiecutter.package_name }}.evaluation.test_report import check_report_settings, report_test_split
+    from {{ cookiecutter.package_name }}.evaluation.test_report import (
+        check_report_settings,
+        report_test_split,
+    )
     from {{ cookiecutter.package_name }}.utils.accelerators import require_accelerator
     from {{ cookiecutter.package_name }}.utils.checkpoints import resolve_checkpoint
     from {{ cookiecutter.package_name }}.utils.instantiate import instantiate_loggers

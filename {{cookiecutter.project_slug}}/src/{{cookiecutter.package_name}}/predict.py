@@ -1,12 +1,14 @@
 """Batch prediction with a model bundle (made by `export`):
 
-    python -m {{ cookiecutter.package_name }}.predict model_dir=<bundle> input=<table | image folder> output=<csv>
+    python -m {{ cookiecutter.package_name }}.predict \\
+        model_dir=<bundle> input=<table | image folder> output=<predictions.csv>
 
 Tables (CSV, TSV, Parquet): every input column is kept (IDs included) and the predictions are added
 next to them. Image folders: every file below the folder, by relative path. Each output row has the
-prediction (`label` and `probability_<class>` columns, or `value`), the decision policy's `action` for a
-binary classifier, and an `error` column: a row or file that cannot be scored stays in the output with
-the reason there, never silently dropped. The preprocessing is the one saved in the bundle.
+prediction (`predicted_label` and one `probability_<class>` column per class, or `predicted_value`), the
+decision policy's `action` for a binary classifier, `warnings` (categories unseen in training) and `error`:
+a row or file that cannot be scored stays in the output with the reason there, never silently dropped.
+The preprocessing is the one saved in the bundle.
 """
 
 import logging

@@ -1,6 +1,7 @@
 """Serve a model bundle (made by `export`) over HTTP:
 
-    python -m {{ cookiecutter.package_name }}.serve model_dir=<bundle> [port=8000] [host=127.0.0.1] [runtime=onnx]
+    python -m {{ cookiecutter.package_name }}.serve model_dir=<bundle> \\
+        [port=8000] [host=127.0.0.1] [runtime=onnx|torch]
 
 The API (see `deployment/api.py`) answers `GET /health`, `GET /metadata` and `POST /predict`, with its
 OpenAPI schema and interactive docs at /docs. It binds 127.0.0.1, this machine only, unless told otherwise.
@@ -36,7 +37,14 @@ def main(cfg: DictConfig) -> None:
     log.info(
         "Serving %s with %s on http://%s:%d (docs at /docs)", cfg.model_dir, cfg.runtime, cfg.host, cfg.port
     )
-    uvicorn.run(app, host=cfg.host, port=cfg.port, log_config=None)
+    uvicorn.run(
+        app,
+        host=cfg.host,
+        port=cfg.port,
+        timeout_keep_alive=cfg.timeout_keep_alive,
+        access_log=cfg.access_log,
+        log_config=None,  # Hydra's logging: the console and the run's serve.log
+    )
 
 
 if __name__ == "__main__":

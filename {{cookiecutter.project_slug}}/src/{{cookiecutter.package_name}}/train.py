@@ -1,4 +1,6 @@
-"""Train a model, then test its best checkpoint: `python -m {{ cookiecutter.package_name }}.train [overrides]`.
+"""Train a model, then test its best checkpoint:
+
+    python -m {{ cookiecutter.package_name }}.train [overrides]
 
 The recipe: seed everything, build the data, the model, the callbacks and loggers, fit, test the best
 checkpoint, compare with classical baselines (tabular data), write `metrics.json` into the run directory.
@@ -38,9 +40,15 @@ def fit_and_test(cfg: DictConfig, record) -> dict[str, float]:
 
     from {{ cookiecutter.package_name }}.evaluation.test_report import check_report_settings
     from {{ cookiecutter.package_name }}.utils.accelerators import require_accelerator
-    from {{ cookiecutter.package_name }}.utils.checkpoints import resolve_checkpoint, restarted_checkpoint
+    from {{ cookiecutter.package_name }}.utils.checkpoints import (
+        resolve_checkpoint,
+        restarted_checkpoint,
+    )
     from {{ cookiecutter.package_name }}.utils.distributed import per_device_batch_size
-    from {{ cookiecutter.package_name }}.utils.instantiate import instantiate_callbacks, instantiate_loggers
+    from {{ cookiecutter.package_name }}.utils.instantiate import (
+        instantiate_callbacks,
+        instantiate_loggers,
+    )
     from {{ cookiecutter.package_name }}.utils.run_artifacts import to_floats
 
     output_dir = Path(cfg.paths.output_dir)

@@ -127,7 +127,15 @@ class TabularPreprocessor:
 
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
         inputs = to_model_columns(frame, self.column_types)
-        return self.transformer.transform(inputs).astype(np.float32)
+        # The fitted numeric and categorical pipelines, called directly: the same result as the
+        # ColumnTransformer's transform without its per-call joblib set-up, which dominates (and warns
+        # from every thread) when a server transforms one row per request.
+        parts = [
+            pipeline.transform(inputs[columns])
+            for name, pipeline, columns in self.transformer.transformers_
+            if name != "remainder"
+        ]
+        return np.hstack(parts).astype(np.float32)
 
     def encode_target(self, values: pd.Series) -> np.ndarray:
         if self.task == REGRESSION:
