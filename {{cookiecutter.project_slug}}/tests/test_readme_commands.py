@@ -1,0 +1,604 @@
+"""Every command of the README's ```bash blocks (and its inline `make ...` commands) runs here, so the README
+cannot rot.
+
+Each command must match exactly one of RULES, which says how it is exercised; a command no rule knows fails
+`test_every_readme_command_has_exactly_one_rule`. The commands run in README order in one temporary project
+root (`paths.root_dir`, and the working directory, so `output_dir=models/digits` or `data.path=my.csv` land
+there), as a reader following the README would, with tiny limits:
+
+- `python -m <package>.train|eval|explain|export|predict|serve ...`: composed with Hydra's compose API from
+  the same overrides (plus conftest.TINY_RUN's limits) and run in this process. `serve` builds the FastAPI
+  app; the `curl` commands after it are replayed with TestClient against the app of the last `serve` before
+  them that serves that kind of model (a table for `-d`, an image for `-F files=@...`). What a command
+  refers to is made first: `ckpt_path=last` gets a tiny run trained with the same experiment and data
+  options (made the newest last.ckpt, which is what `last` picks), `logs/<task>/runs/<run>/...` becomes such
+  a run's directory, `model_dir=` is made by the README's export command with that `output_dir=`, and the
+  input files (`my.csv`, `data/raw/...`, images) are written by the `project` fixture.
+- Sweeps (`-m`) are not launched, as each trial is a training run: every job of a grid is composed, and an
+  Optuna sweep's search space is parsed by the sweeper's own parser (`parse_search_space`) and its first
+  trial composed. The sweeps themselves run in tests/test_sweeps.py. `--cfg job` composes and prints.
+- NOT_RUN: the commands that cannot run in a test (a GPU, a cluster, a download), each with its reason: their
+  configs are composed, nothing more.
+- `python -m <package>.deployment.load_test ...` runs against the app of the last `serve` of a table model
+  (an image model needs `--image`) through httpx's ASGI transport, with at most 50 requests.
+- `docker build` and `docker run` need a Docker daemon: they are in NOT_RUN, and the image tag, the build
+  context's Dockerfile and the published port are checked against each other and the Dockerfile's EXPOSE.
+- `make <target>`: `make -n` (the recipes install, lint, lock or run this suite: printed, not run), and each
+  recipe line that calls an entry point is checked like that entry point's own command (composed; the model
+  card's `publish_card` runs for real, into the temporary project). `make help` runs for real.
+- `python3 -m venv .venv` runs (without pip's own bootstrap), `source .venv/bin/activate` activates it in
+  bash, the CPU-only `pip install` is checked against the pins of pyproject.toml (it downloads), and
+  `python -m pytest <file>` collects that file (its tests run in this suite anyway).
+"""
+
+import inspect
+import itertools
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from unittest import mock
+from urllib.parse import urlsplit
+
+import numpy as np
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from hydra import compose, initialize_config_dir
+from omegaconf import DictConfig, OmegaConf
+from PIL import Image
+from sklearn.datasets import load_diabetes, load_digits
+from tests.conftest import TINY_RUN, compose_config
+
+from {{ cookiecutter.package_name }} import config as project_config
+from {{ cookiecutter.package_name }}.config import CONFIG_DIR, PROJECT_ROOT, register_resolvers
+
+PACKAGE = project_config.__name__.split(".")[0]
+README = PROJECT_ROOT / "README.md"
+# The distribution name (the project's slug), written `<slug>` in the commands like the package's `<package>`.
+SLUG = re.search(r'^name = "(.+)"', (PROJECT_ROOT / "pyproject.toml").read_text(), re.MULTILINE)[1]
+ENTRY_POINTS = ("train", "eval", "explain", "export", "predict", "serve")
+
+# Commands that cannot run in a test, and why. Their configs are still composed, so a renamed option fails.
+NOT_RUN = {
+    "python -m <package>.train data=image_folder model.weights=DEFAULT": "downloads ImageNet weights",
+    "python -m <package>.train trainer=gpu": "needs an NVIDIA GPU",
+    "python -m <package>.train trainer=gpu trainer.precision=bf16-mixed": "needs an NVIDIA GPU (Ampere+)",
+    "python -m <package>.train trainer=mps": "needs Apple silicon",
+    "python -m <package>.train trainer=ddp trainer.devices=4": "needs 4 GPUs",
+    "python -m <package>.train trainer=ddp trainer.devices=4 global_batch_size=256": "needs 4 GPUs",
+    "python -m <package>.train trainer=multinode": "needs GPUs in a SLURM or torchrun job",
+    "python -m <package>.train trainer=ddp_sim": (
+        "starts a second process that re-runs the command line: tests/test_cli.py runs it in a subprocess"
+    ),
+    "docker build -t <slug>-api .": "needs Docker; tests/test_dockerfile.py checks the Dockerfile",
+    "docker run --rm -p 8000:8000 <slug>-api": "needs Docker and the image built above",
+}
+
+
+# --- Extracting the commands ---------------------------------------------------------------------------
+
+FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
+INLINE_MAKE = re.compile(r"`(make [a-z][a-z-]*)`")
+
+
+def outside_quotes(line: str) -> list[tuple[int, str]]:
+    """(index, character) of each character of `line` that is not inside single or double quotes."""
+    found, quote = [], None
+    for index, character in enumerate(line):
+        if quote:
+            quote = None if character == quote else quote
+        elif character in "'\"":
+            quote = character
+        else:
+            found.append((index, character))
+    return found
+
+
+def without_comment(line: str) -> str:
+    for index, character in outside_quotes(line):
+        if character == "#" and (index == 0 or line[index - 1].isspace()):
+            return line[:index].rstrip()
+    return line.rstrip()
+
+
+def split_chain(line: str) -> list[str]:
+    """`a && b` -> [a, b] (not inside quotes)."""
+    cuts = [index for index, character in outside_quotes(line) if line.startswith("&&", index)]
+    starts, ends = [0, *(cut + 2 for cut in cuts)], [*cuts, len(line)]
+    pieces = [line[start:end] for start, end in zip(starts, ends, strict=True)]
+    return [piece.strip() for piece in pieces if piece.strip()]
+
+
+def shell_commands(script: str) -> list[str]:
+    """The commands of a bash snippet: `\\` continuations joined, comments and blank lines dropped, `&&`
+    chains split."""
+    commands, pending = [], ""
+    for raw in script.splitlines():
+        if not pending and raw.lstrip().startswith("#"):
+            continue
+        line = raw.rstrip()
+        if line.endswith("\\"):
+            pending += line[:-1].strip() + " "
+            continue
+        logical, pending = (pending + line.strip()).strip(), ""
+        commands.extend(split_chain(without_comment(logical)))
+    if pending:
+        commands.extend(split_chain(without_comment(pending.strip())))
+    return commands
+
+
+def readme_commands(text: str, package: str = PACKAGE, slug: str = SLUG) -> list[str]:
+    """Every command of the ```bash blocks, then the inline `make ...` commands of the prose, each once, in
+    order; the package name is written `<package>`, the project's slug `<slug>`."""
+    commands = []
+    for language, body in FENCE.findall(text):
+        if language == "bash":
+            commands.extend(shell_commands(body))
+    prose = FENCE.sub("", text)
+    commands.extend(INLINE_MAKE.findall(prose))
+    named = [re.sub(rf"\b{re.escape(package)}\b", "<package>", command) for command in commands]
+    named = [re.sub(rf"(?<![\w-]){re.escape(slug)}(?![\w])", "<slug>", command) for command in named]
+    return list(dict.fromkeys(named))
+
+
+COMMANDS = readme_commands(README.read_text(encoding="utf-8"))
+
+
+# --- The temporary project the commands run in ---------------------------------------------------------
+
+
+def identity(overrides: list[str]) -> tuple[str, ...]:
+    """The overrides that say what a checkpoint is (experiment, data, model), as `ckpt_path=last` needs."""
+    chosen = []
+    for override in overrides:
+        key = override.split("=", 1)[0]
+        if key in ("experiment", "data", "model") or key.startswith(("data.", "model.")):
+            chosen.append(override)
+    return tuple(chosen)
+
+
+def tiny_overrides(config_name: str, overrides: list[str]) -> list[str]:
+    """conftest.TINY_RUN's limits, for the configs that train or test; a group the command picks stays."""
+    if config_name in ("predict", "serve"):
+        return []
+    tiny = [*TINY_RUN, "trainer.limit_train_batches=1"]
+    if config_name == "train":
+        tiny.append("explain.after_training=false")
+    if config_name == "export":
+        tiny.append("export.parity_examples=8")
+    picked = {override.split("=", 1)[0] for override in overrides}
+    # A limit always applies; a group the command picks itself (e.g. trainer=...) stays the command's.
+    return [override for override in tiny if "." in (key := override.split("=", 1)[0]) or key not in picked]
+
+
+@dataclass
+class Project:
+    root: Path
+    # Training overrides (without ckpt_path) -> the run directory they trained.
+    runs: dict[tuple[str, ...], Path] = field(default_factory=dict)
+    clients: dict[str, TestClient] = field(default_factory=dict)
+    done: set[str] = field(default_factory=set)
+
+    def compose(self, config_name: str, overrides: list[str], hydra: bool = False) -> DictConfig:
+        register_resolvers()
+        with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+            return compose(
+                config_name, [*overrides, f"paths.root_dir={self.root}"], return_hydra_config=hydra
+            )
+
+    def configured(self, config_name: str, overrides: list[str]) -> DictConfig:
+        """The config of a run, with its run directory under the project's logs/ (as conftest does)."""
+        tiny = tiny_overrides(config_name, overrides)
+        return compose_config(
+            config_name, [*overrides, *tiny, f"paths.root_dir={self.root}"], self.root / "logs"
+        )
+
+    def train(self, overrides: list[str]) -> dict[str, float]:
+        from {{ cookiecutter.package_name }}.train import train
+
+        cfg = self.configured("train", overrides)
+        metrics = train(cfg)
+        run_dir = Path(cfg.paths.output_dir)
+        if (run_dir / "checkpoints" / "last.ckpt").is_file():
+            self.runs[tuple(o for o in overrides if not o.startswith("ckpt_path="))] = run_dir
+        return metrics
+
+    def trained(self, overrides: tuple[str, ...]) -> Path:
+        """A run directory trained with exactly these overrides: an earlier command's, or a new tiny run."""
+        if overrides not in self.runs:
+            self.train(list(overrides))
+        return self.runs[overrides]
+
+    def fill_placeholders(self, argument: str) -> str:
+        """`logs/<task>/runs/<run>/...`: the directory of a run of that task (and the file, if it names a
+        checkpoint a tiny run does not have: the README's epoch_004.ckpt is the tiny run's last one)."""
+        match = re.search(r"logs/([\w-]+)/runs/<run>", argument)
+        if not match:
+            assert "<" not in argument, f"unknown placeholder in {argument}"
+            return argument
+        task = match[1]
+        overrides = () if task == "train" else (f"experiment={task}",)
+        assert task == "train" or (CONFIG_DIR / "experiment" / f"{task}.yaml").is_file(), task
+        run_dir = self.trained(overrides).relative_to(self.root)
+        filled = argument.replace(match[0], run_dir.as_posix())
+        path = Path(filled.split("=", 1)[-1])
+        if path.suffix == ".ckpt" and not path.is_file():
+            shutil.copyfile(self.root / run_dir / "checkpoints" / "last.ckpt", path)
+        return filled
+
+    def prepare(self, overrides: list[str]) -> None:
+        """Make what the overrides refer to: the checkpoint of ckpt_path=last, the bundle of model_dir=."""
+        for override in overrides:
+            key, _, value = override.partition("=")
+            if key == "ckpt_path" and value == "last":
+                checkpoint = self.trained(identity(overrides)) / "checkpoints" / "last.ckpt"
+                os.utime(checkpoint)  # the newest last.ckpt: the one `last` picks
+            if key == "model_dir" and not Path(value).is_dir():
+                (producer,) = [c for c in COMMANDS if re.search(rf"\boutput_dir={re.escape(value)}(\s|$)", c)]
+                self.run(producer)
+
+    def served(self, command: str, kind: str | None) -> TestClient:
+        """The app of the README's last `serve` command before `command` that serves a `kind` model."""
+        serves = [c for c in COMMANDS[: COMMANDS.index(command)] if c.startswith("python -m <package>.serve")]
+        for serve in reversed(serves):
+            self.run(serve)
+            if kind in (None, self.clients[serve].get("/metadata").json()["input_schema"]["kind"]):
+                return self.clients[serve]
+        raise AssertionError(f"no `serve` of a {kind or 'any'} model before {command}")
+
+    def run(self, command: str) -> None:
+        if command not in self.done:
+            rule_for(command).run(self, command)
+            self.done.add(command)
+
+
+def write_inputs(root: Path) -> None:
+    """The files the README's commands read."""
+    rng = np.random.default_rng(0)
+    rows = 120
+    size, rooms = rng.uniform(30, 150, rows).round(1), rng.integers(1, 6, rows)
+    city = rng.choice(["Lisbon", "Porto", "Faro"], rows)
+    price = (size * 3000 + rooms * 10_000 + (city == "Lisbon") * 50_000 + rng.normal(0, 5000, rows)).round()
+    pd.DataFrame({"size_m2": size, "rooms": rooms, "city": city, "price": price}).to_csv(
+        root / "my.csv", index=False
+    )
+    (root / "data" / "raw").mkdir(parents=True)
+    spend, months = rng.gamma(2.0, 30.0, rows).round(2), rng.integers(1, 60, rows)
+    pd.DataFrame(
+        {
+            "customer_id": np.arange(rows),
+            "monthly_spend": spend,
+            "plan": rng.choice(["basic", "plus", "pro"], rows),
+            "months_active": months,
+            "notes": [f"called on day {day}" for day in range(rows)],
+            "churned": (months < 12) | (spend < 20),
+        }
+    ).to_csv(root / "data" / "raw" / "customers.csv", index=False)
+    patients = load_diabetes(as_frame=True).data.head(5)
+    patients.insert(0, "patient_id", [f"p{number}" for number in range(5)])
+    patients.to_csv(root / "data" / "raw" / "new_patients.csv", index=False)
+    (root / "data" / "new_images").mkdir()
+    digits = load_digits()
+    images = [Image.fromarray((digits.images[i] * 15).astype(np.uint8)).resize((32, 32)) for i in range(3)]
+    for number, image in enumerate(images):
+        image.save(root / "data" / "new_images" / f"{number}.png")
+    images[0].save(root / "digit.png")
+    images[1].save(root / "another.png")
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Project:
+    root = tmp_path_factory.mktemp("project")
+    write_inputs(root)
+    return Project(root)
+
+
+# --- How each kind of command runs -----------------------------------------------------------------------
+
+
+def run_entry_point(project: Project, command: str) -> None:
+    words = shlex.split(command)
+    config_name, arguments = words[2].removeprefix("<package>."), words[3:]
+    if arguments[:1] == ["-m"]:
+        check_sweep(project, config_name, arguments[1:])
+        return
+    if arguments[:2] == ["--cfg", "job"]:
+        print(OmegaConf.to_yaml(project.compose(config_name, arguments[2:])))
+        return
+    assert not [word for word in arguments if word.startswith("-")], f"a flag this test cannot run: {command}"
+    overrides = [project.fill_placeholders(argument) for argument in arguments]
+    if command in NOT_RUN:
+        project.compose(config_name, overrides)
+        return
+    project.prepare(overrides)
+    if config_name == "train":
+        metrics = project.train(overrides)
+        assert any(name.startswith("test/") for name in metrics), metrics
+        return
+    cfg = project.configured(config_name, overrides)
+    if config_name == "eval":
+        from {{ cookiecutter.package_name }}.eval import evaluate
+
+        assert any(name.startswith("test/") for name in evaluate(cfg))
+    elif config_name == "explain":
+        from {{ cookiecutter.package_name }}.explain import explain
+
+        assert explain(cfg)
+    elif config_name == "export":
+        from {{ cookiecutter.package_name }}.export import export
+
+        assert (export(cfg) / "model.onnx").is_file()
+    elif config_name == "predict":
+        from {{ cookiecutter.package_name }}.predict import predict
+
+        predictions = pd.read_csv(predict(cfg))
+        assert len(predictions) and predictions["error"].isna().all(), predictions
+    elif config_name == "serve":
+        from {{ cookiecutter.package_name }}.serve import build_app
+
+        client = TestClient(build_app(cfg))
+        assert client.get("/health").json() == {"status": "ok"}
+        assert (cfg.host, cfg.port) == ("127.0.0.1", 8000)  # where the README's curl commands go
+        project.clients[command] = client
+    else:
+        raise AssertionError(f"no runner for python -m {PACKAGE}.{config_name}")
+
+
+def check_sweep(project: Project, config_name: str, arguments: list[str]) -> None:
+    """Compose every job of a grid, or the first trial of an Optuna search, as the sweeper would."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.utils import get_class
+
+    from {{ cookiecutter.package_name }}.sweeps.search_space import parse_search_space, trial_overrides
+
+    parsed = OverridesParser.create().parse_overrides(arguments)
+    hydra_overrides = [o.input_line for o in parsed if o.get_key_element().startswith("hydra")]
+    task = [o for o in parsed if not o.get_key_element().startswith("hydra")]
+    fixed = [o.input_line for o in task if not o.is_sweep_override()]
+    cfg = project.compose(config_name, [*hydra_overrides, *fixed], hydra=True)
+    if cfg.hydra.sweeper._target_.endswith("OptunaSweeper"):
+        searched, constant = parse_search_space(
+            OmegaConf.to_container(cfg.hydra.sweeper.params), [o.input_line for o in task]
+        )
+        assert searched, f"nothing to search in {arguments}"
+        first = {
+            name: space.choices[0] if hasattr(space, "choices") else space.low
+            for name, space in searched.items()
+        }
+        jobs = [trial_overrides(first, constant)]
+    else:
+        sweeps = [o for o in task if o.is_sweep_override()]
+        grid = [[f"{o.get_key_element()}={value}" for value in o.sweep_string_iterator()] for o in sweeps]
+        jobs = [[*fixed, *combination] for combination in itertools.product(*grid)]
+    for job in jobs:
+        project.compose(config_name, [*hydra_overrides, *job], hydra=True)
+    # The sweeper's and the launcher's classes take these options (a missing plugin or option fails here).
+    for node in (cfg.hydra.sweeper, cfg.hydra.launcher):
+        options = OmegaConf.to_container(node, resolve=True)
+        inspect.signature(get_class(options.pop("_target_"))).bind(**options)
+
+
+def run_dashboard(project: Project, command: str) -> None:
+    from {{ cookiecutter.package_name }}.reporting.dashboard import main
+
+    (run_dir,) = [project.fill_placeholders(word) for word in shlex.split(command)[3:]]
+    main([run_dir])
+    assert (Path(run_dir) / "report.html").is_file()
+
+
+def replay_curl(project: Project, command: str) -> None:
+    """The request, sent with TestClient to the app of the README's last `serve` command before it."""
+    words, method, url, headers, body, files = shlex.split(command)[1:], "GET", None, {}, None, []
+    while words:
+        word = words.pop(0)
+        if word == "-s":
+            continue
+        if word == "-X":
+            method = words.pop(0)
+        elif word == "-H":
+            name, value = words.pop(0).split(":", 1)
+            headers[name.strip()] = value.strip()
+        elif word == "-d":
+            body = words.pop(0)
+        elif word == "-F":
+            name, path = words.pop(0).split("=@", 1)
+            files.append((name, (path, Path(path).read_bytes(), "image/png")))
+        elif word.startswith("http"):
+            url = urlsplit(word)
+        else:
+            raise AssertionError(f"a curl option this test cannot replay: {word}")
+    assert url.netloc == "127.0.0.1:8000", url
+    client = project.served(command, "image" if files else "table" if body else None)
+    response = client.request(method, url.path, headers=headers, content=body, files=files)
+    assert response.status_code == 200, response.text
+
+
+def run_load_test(project: Project, command: str) -> None:
+    """The load test, through httpx's ASGI transport to the served app, with at most 50 requests."""
+    import httpx
+
+    from {{ cookiecutter.package_name }}.deployment import load_test
+
+    arguments = shlex.split(command)[3:]
+    if "--requests" in arguments:
+        position = arguments.index("--requests") + 1
+        arguments[position] = str(min(int(arguments[position]), 50))
+    client = project.served(command, "image" if "--image" in arguments else "table")
+    run = load_test.run_load_test
+
+    def in_process(url: str, requests: int, concurrency: int, **options) -> load_test.LoadTestResult:
+        assert url == "http://127.0.0.1:8000", url  # where `serve` answers
+        return run(url, requests, concurrency, transport=httpx.ASGITransport(app=client.app), **options)
+
+    with mock.patch.object(load_test, "run_load_test", in_process):
+        assert load_test.main(arguments) == 0
+
+
+def check_docker(project: Project, command: str) -> None:
+    """Docker cannot run here: the command is in NOT_RUN, and it fits the Dockerfile and the build."""
+    assert command in NOT_RUN, f"{command}: Docker cannot run in a test: add it to NOT_RUN with the reason"
+    words = shlex.split(command)
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
+    if words[1] == "build":
+        assert words[-1] == "." and words[2] == "-t", command
+    else:
+        built = [c for c in COMMANDS if c.startswith("docker build -t ")]
+        assert words[-1] in [shlex.split(c)[3] for c in built], f"{words[-1]} is not built by the README"
+        published = words[words.index("-p") + 1].split(":")[-1]
+        assert f"\nEXPOSE {published}\n" in dockerfile, f"the Dockerfile does not expose {published}"
+
+
+def run_make(project: Project, command: str) -> None:
+    """`make -n` (`make help` for real); recipe lines that call an entry point are checked like it."""
+    words = shlex.split(command)
+    if words[1:] == ["help"]:
+        result = subprocess.run(words, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0 and "make install" in result.stdout, result.stdout + result.stderr
+        return
+    result = subprocess.run(
+        ["make", "-n", *words[1:]], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for line in result.stdout.splitlines():
+        called = re.fullmatch(rf"\S*/python -m ({PACKAGE}\.\w+)(.*)", line.strip())
+        if not called:
+            continue
+        module, arguments = called[1].split(".", 1)[1], shlex.split(called[2])
+        if module == "publish_card":
+            run_publish_card(project, arguments)
+        else:
+            assert module in ENTRY_POINTS, line
+            project.compose(module, arguments)
+
+
+def run_publish_card(project: Project, arguments: list[str]) -> None:
+    from {{ cookiecutter.package_name }}.publish_card import main
+
+    task = arguments[arguments.index("--task") + 1] if "--task" in arguments else "train"
+    project.trained(() if task == "train" else (f"experiment={task}",))
+    output = project.root / "docs" / "MODEL_CARD.md"
+    main([*arguments, "--logs", str(project.root / "logs"), "--output", str(output)])
+    assert output.read_text().startswith("---")
+
+
+def collect_tests(project: Project, command: str) -> None:
+    command_line = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"]
+    result = subprocess.run(
+        [*command_line, *shlex.split(command)[3:]],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0 and " collected" in result.stdout, result.stdout + result.stderr
+
+
+def make_venv(project: Project, command: str) -> None:
+    words = shlex.split(command)
+    result = subprocess.run([sys.executable, *words[1:], "--without-pip"], cwd=project.root, timeout=120)
+    assert result.returncode == 0 and (project.root / ".venv" / "bin" / "python").exists()
+
+
+def activate_venv(project: Project, command: str) -> None:
+    project.run(next(c for c in COMMANDS if c.startswith("python3 -m venv")))
+    script = f"{command} && python -c 'import sys; print(sys.prefix)'"
+    result = subprocess.run(
+        ["bash", "-c", script], cwd=project.root, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert Path(result.stdout.strip()).resolve() == (project.root / ".venv").resolve()
+
+
+def check_pins(project: Project, command: str) -> None:
+    """Downloads from a package index: each requirement must be pinned as in pyproject.toml instead."""
+    words = shlex.split(command)[3:]
+    pyproject = (PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    while words:
+        word = words.pop(0)
+        if word == "--index-url":
+            assert words.pop(0).startswith("https://")
+        else:
+            assert not word.startswith("-"), f"a pip option this test does not know: {word}"
+            assert f'"{word}"' in pyproject, f"{word} is not pinned that way in pyproject.toml"
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str
+    pattern: str
+    run: Callable[[Project, str], None]
+
+
+RULES = [
+    Rule("entry point", rf"python -m <package>\.({'|'.join(ENTRY_POINTS)})( .*)?", run_entry_point),
+    Rule("report", r"python -m <package>\.reporting\.dashboard \S+", run_dashboard),
+    Rule("request to the API", r"curl .+", replay_curl),
+    Rule("load test", r"python -m <package>\.deployment\.load_test( .*)?", run_load_test),
+    Rule("container", r"docker (build|run) .+", check_docker),
+    Rule("make target", r"make [a-z][a-z-]*( [A-Z]+=.*)?", run_make),
+    Rule("test file", r"python -m pytest \S+", collect_tests),
+    Rule("virtual environment", r"python3 -m venv \.venv", make_venv),
+    Rule("activation", r"source \.venv/bin/activate", activate_venv),
+    Rule("CPU-only PyTorch", r"\.venv/bin/pip install .+", check_pins),
+]
+
+
+def rule_for(command: str, rules: list[Rule] = RULES) -> Rule:
+    matches = [rule for rule in rules if re.fullmatch(rule.pattern, command)]
+    assert len(matches) == 1, (
+        f"{command!r} matches {[rule.kind for rule in matches] or 'no rule'}: every README command needs "
+        "exactly one way to run in tests/test_readme_commands.py (RULES, or NOT_RUN with the reason)"
+    )
+    return matches[0]
+
+
+# --- The tests -------------------------------------------------------------------------------------------
+
+
+def test_the_extractor_joins_continuations_drops_comments_and_splits_chains():
+    text = (
+        "Intro `make help` and `make -n`.\n\n```bash\n# a comment line \\\nmake install && source x  # go\n"
+        "python -m pkg.train a=1 \\\n    'b=[c, d]' \\\n    e=\"f # g && h\"   # trailing\n\n"
+        "curl -d '{\"a\": 1}'\ndocker build -t my-proj-api . && ls my-proj-2\n```\n\n"
+        "```python\nimport os\n```\n\n```\nlogs/ tree\n```\n"
+    )
+    assert readme_commands(text, package="pkg", slug="my-proj") == [
+        "make install",
+        "source x",
+        "python -m <package>.train a=1 'b=[c, d]' e=\"f # g && h\"",
+        "curl -d '{\"a\": 1}'",
+        "docker build -t <slug>-api .",
+        "ls <slug>-2",
+        "make help",
+    ]
+
+
+def test_a_command_without_exactly_one_rule_fails():
+    with pytest.raises(AssertionError, match="no rule"):
+        rule_for("kubectl apply -f api.yaml")
+    overlapping = [*RULES, Rule("any make", r"make .+", run_make)]
+    with pytest.raises(AssertionError, match="matches"):
+        rule_for("make install", overlapping)
+
+
+def test_every_readme_command_has_exactly_one_rule():
+    assert len(COMMANDS) > 40  # the bash blocks were found
+    for command in COMMANDS:
+        rule_for(command)
+
+
+def test_every_command_that_cannot_run_is_in_the_readme_with_a_reason():
+    assert set(NOT_RUN) <= set(COMMANDS), set(NOT_RUN) - set(COMMANDS)
+    assert all(NOT_RUN.values())
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=COMMANDS)
+def test_readme_command(command, project, monkeypatch):
+    monkeypatch.chdir(project.root)
+    project.run(command)
