@@ -1,4 +1,5 @@
-"""Relative links in the README, docs/ and the notebooks' text lead to files that exist."""
+"""Relative links in the README, docs/ and the notebooks' text lead to files that exist, and in-page links
+to headings that exist."""
 
 import re
 from pathlib import Path
@@ -8,6 +9,7 @@ import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 MARKDOWN_LINK = re.compile(r"\]\(([^)\s]+)\)")
+HEADING = re.compile(r"^#{1,6} (.+)$", re.MULTILINE)
 
 
 def documents() -> list[tuple[Path, str]]:
@@ -38,6 +40,20 @@ DOCUMENTS = documents()
 def test_relative_links_lead_to_existing_files(path, text):
     broken = [link for link in relative_links(text) if not (path.parent / link).exists()]
     assert broken == []
+
+
+def heading_anchor(heading: str) -> str:
+    """GitHub's anchor for a heading: lowercase, punctuation dropped, spaces as dashes."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_in_page_links_lead_to_headings():
+    text = (PROJECT_DIR / "README.md").read_text(encoding="utf-8")
+    without_code = re.sub(r"```.*?```", "", text, flags=re.DOTALL)  # `# comments` in code are not headings
+    anchors = {heading_anchor(heading) for heading in HEADING.findall(without_code)}
+    links = [link[1:] for link in MARKDOWN_LINK.findall(text) if link.startswith("#")]
+    assert links, "the README's step-by-step guide links its sections"
+    assert [link for link in links if link not in anchors] == []
 
 
 def test_the_readme_links_the_concept_index():

@@ -355,7 +355,10 @@ def check_sweep(project: Project, config_name: str, arguments: list[str]) -> Non
     from hydra.core.override_parser.overrides_parser import OverridesParser
     from hydra.utils import get_class
 
-    from {{ cookiecutter.package_name }}.sweeps.search_space import parse_search_space, trial_overrides
+    from {{ cookiecutter.package_name }}.sweeps.search_space import (
+        parse_search_space,
+        trial_overrides,
+    )
 
     parsed = OverridesParser.create().parse_overrides(arguments)
     hydra_overrides = [o.input_line for o in parsed if o.get_key_element().startswith("hydra")]

@@ -6,19 +6,35 @@ Two layouts are accepted:
     data_dir/<class>/*.jpg                                       (split here by a seeded, stratified ratio)
 """
 
+import logging
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from torch.utils.data import Subset
 from torchvision.datasets import ImageFolder
+from torchvision.datasets.folder import IMG_EXTENSIONS
 
 from .base import ClassificationDataModule
 from .fingerprint import folder_fingerprint
+from .image_files import scan_images
 from .splits import stratified_split
 from .transforms import IMAGENET_MEAN, IMAGENET_STD, eval_transform, train_transform
 
 SPLIT_NAMES = ("train", "val", "test")
+ON_BAD_FILE = ("error", "skip")
+SHOWN_BAD_FILES = 20
+log = logging.getLogger(__name__)
+
+
+def is_image_file(path: Path) -> bool:
+    """A file ImageFolder would load (an image extension), except hidden ones: macOS's `._photo.jpg`
+    copies hold metadata, not an image."""
+    return path.suffix.lower() in IMG_EXTENSIONS and not path.name.startswith(".") and path.is_file()
+
+
+class BadImageFilesError(ValueError):
+    """Files of the image folder that do not decode, listed with the reason, found before training."""
 
 
 class ImageFolderDataModule(ClassificationDataModule):
@@ -32,8 +48,13 @@ class ImageFolderDataModule(ClassificationDataModule):
         num_workers: int = 2,
         pin_memory: bool = False,
         split_seed: int = 42,
+        on_bad_file: str = "error",
     ) -> None:
         super().__init__(batch_size, num_workers, pin_memory)
+        if on_bad_file not in ON_BAD_FILE:
+            raise ValueError(f"data.on_bad_file={on_bad_file!r} must be one of {list(ON_BAD_FILE)}.")
+        self.on_bad_file = on_bad_file
+        self._bad_files: dict[Path, str] | None = None
         self.data_dir = Path(data_dir)
         self.image_size = image_size
         self.val_fraction = val_fraction
@@ -57,7 +78,7 @@ class ImageFolderDataModule(ClassificationDataModule):
         if self._class_names is None:
             self._check_data_dir()
             root = self.data_dir / "train" if self.has_split_folders else self.data_dir
-            self._class_names = ImageFolder(str(root)).classes
+            self._class_names = self._image_folder(root).classes
         return self._class_names
 
     def _check_data_dir(self) -> None:
@@ -66,6 +87,43 @@ class ImageFolderDataModule(ClassificationDataModule):
                 f"Image folder {self.data_dir} does not exist: set data.data_dir to a folder with one "
                 "sub-folder per class (or train/, val/ and test/ folders of class folders)."
             )
+
+    @property
+    def bad_files(self) -> dict[Path, str]:
+        """{file: why it does not decode} for every image file of data_dir, scanned once, before training.
+
+        With on_bad_file=error (the default) any such file stops the run here, listed; with skip they are
+        left out of every split and counted in the run record."""
+        if self._bad_files is None:
+            self._check_data_dir()
+            found = scan_images(sorted(filter(is_image_file, self.data_dir.rglob("*"))))
+            if found and self.on_bad_file == "error":
+                raise BadImageFilesError(self._bad_files_message(found))
+            if found:
+                log.warning("Skipping %d unreadable image files (data.on_bad_file=skip).", len(found))
+            self._bad_files = found
+        return self._bad_files
+
+    def _bad_files_message(self, found: dict[Path, str]) -> str:
+        lines = [f"  {path}: {reason}" for path, reason in list(found.items())[:SHOWN_BAD_FILES]]
+        if len(found) > SHOWN_BAD_FILES:
+            lines.append(f"  ... and {len(found) - SHOWN_BAD_FILES} more")
+        return (
+            f"{len(found)} image files in {self.data_dir} cannot be read:\n" + "\n".join(lines) + "\n"
+            "Replace or delete them, or train without them: data.on_bad_file=skip."
+        )
+
+    def _is_usable(self, path: str) -> bool:
+        return is_image_file(Path(path)) and Path(path) not in self.bad_files
+
+    def _image_folder(self, root: Path, **kwargs: Any) -> ImageFolder:
+        try:
+            return ImageFolder(str(root), is_valid_file=self._is_usable, **kwargs)
+        except FileNotFoundError as error:  # a class folder with no usable image
+            raise FileNotFoundError(
+                f"{root}: {error} Every class folder needs at least one readable image: add images, or "
+                "remove the empty folder."
+            ) from None
 
     def input_schema(self) -> dict[str, Any]:
         """What a prediction needs: any RGB image, resized and cropped as in evaluation."""
@@ -99,7 +157,12 @@ class ImageFolderDataModule(ClassificationDataModule):
 
     def fingerprint(self) -> dict[str, Any]:
         self._check_data_dir()
-        return {"dataset": "image folder", **folder_fingerprint(self.data_dir)}
+        return {
+            "dataset": "image folder",
+            **folder_fingerprint(self.data_dir),
+            "unreadable_files": len(self.bad_files),  # scans, and stops the run on any unless skipped
+            "on_bad_file": self.on_bad_file,
+        }
 
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:
@@ -107,7 +170,7 @@ class ImageFolderDataModule(ClassificationDataModule):
         class_names = self.class_names  # also checks that data_dir exists
         train_tf, eval_tf = train_transform(self.image_size), eval_transform(self.image_size)
         if self.has_split_folders:
-            splits = {name: ImageFolder(str(self.data_dir / name)) for name in SPLIT_NAMES}
+            splits = {name: self._image_folder(self.data_dir / name) for name in SPLIT_NAMES}
             for name, dataset in splits.items():
                 if dataset.classes != class_names:
                     raise ValueError(
@@ -120,8 +183,8 @@ class ImageFolderDataModule(ClassificationDataModule):
             self.train_set, self.val_set, self.test_set = (splits[name] for name in SPLIT_NAMES)
             return
         # One folder: two views of the same files, so training gets augmentation and evaluation does not.
-        augmented = ImageFolder(str(self.data_dir), transform=train_tf)
-        plain = ImageFolder(str(self.data_dir), transform=eval_tf)
+        augmented = self._image_folder(self.data_dir, transform=train_tf)
+        plain = self._image_folder(self.data_dir, transform=eval_tf)
         train, val, test = stratified_split(
             augmented.targets, self.val_fraction, self.test_fraction, self.split_seed
         )

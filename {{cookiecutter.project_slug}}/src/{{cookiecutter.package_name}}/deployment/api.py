@@ -22,8 +22,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, create_model
 
 from .. import __version__
+from ..data.image_files import UnreadableImageError, open_image
 from ..data.tabular_columns import CATEGORICAL, NUMERIC
-from .image_inputs import UnreadableImageError, decode_image
 from .limits import BodySizeLimit, Limits
 from .predictor import Predictor
 
@@ -161,7 +161,7 @@ def add_image_route(app: FastAPI, predictor: Predictor, limits: Limits) -> None:
         arrays = []
         for index, upload in enumerate(files):
             try:
-                image = decode_image(upload.file.read(), limits.max_image_pixels)
+                image = open_image(upload.file.read(), limits.max_image_pixels)
             except UnreadableImageError as error:
                 message = f"{upload.filename!r} is not a readable image: {error}"
                 raise invalid(["files", index], message) from None

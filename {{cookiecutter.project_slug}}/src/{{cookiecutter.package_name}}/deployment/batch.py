@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..data.image_files import UnreadableImageError, open_image
 from ..data.tabular_io import read_table
-from .image_inputs import UnreadableImageError, decode_image
 from .predictor import Predictor
 
 
@@ -39,7 +39,7 @@ def predict_images(predictor: Predictor, source: Path, batch_size: int, max_pixe
     arrays, scorable, problems = [], [], []
     for row, path in enumerate(files):
         try:
-            arrays.append(images.to_array(decode_image(path.read_bytes(), max_pixels)))
+            arrays.append(images.to_array(open_image(path, max_pixels)))
             scorable.append(row)
             problems.append(None)
         except (UnreadableImageError, OSError) as error:

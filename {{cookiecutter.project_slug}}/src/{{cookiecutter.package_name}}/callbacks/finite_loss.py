@@ -1,0 +1,48 @@
+"""Stops training at the first loss that is not a finite number, before it reaches the weights.
+
+One NaN or infinity in a loss turns every weight into NaN at the next optimiser step, and training then
+goes on for hours producing nothing. Checking the loss before its backward pass stops the run at the step
+where it happened, with the weights and the last checkpoint still intact. The check costs one read of a
+number per step, negligible next to the backward pass it precedes.
+"""
+
+import math
+
+import torch
+from lightning.pytorch import Callback, LightningModule, Trainer
+
+LIKELY_CAUSES = (
+    "a learning rate too high (try model.optimizer.lr ten times smaller)",
+    "NaN or infinite values in the inputs, or inputs on very different scales (check the data)",
+    "a log of zero or a division by zero in a custom loss",
+    "16-bit overflow (use trainer.precision=bf16-mixed or 32-true)",
+)
+
+
+class NonFiniteLossError(RuntimeError):
+    """The training loss was NaN or infinite: the message names where, and what usually causes it."""
+
+
+class FiniteLossGuard(Callback):
+    def __init__(self) -> None:
+        self.batch_idx = 0
+
+    def on_train_batch_start(
+        self, trainer: Trainer, pl_module: LightningModule, batch, batch_idx: int
+    ) -> None:
+        self.batch_idx = batch_idx
+
+    def on_before_backward(self, trainer: Trainer, pl_module: LightningModule, loss: torch.Tensor) -> None:
+        finite = bool(torch.isfinite(loss).all())
+        if trainer.world_size > 1:  # all processes stop together, or the others wait forever in backward
+            finite = trainer.strategy.reduce_boolean_decision(finite, all=True)
+        if finite:
+            return
+        value = loss.detach().float().reshape(-1)[0].item()
+        shown = value if not math.isfinite(value) else "not finite (on another process)"
+        where = f"step {trainer.global_step} (epoch {trainer.current_epoch}, batch {self.batch_idx})"
+        causes = "".join(f"\n  - {cause}" for cause in LIKELY_CAUSES)
+        raise NonFiniteLossError(
+            f"The training loss is {shown} at {where}: training stopped before this step changed the "
+            f"weights, and the checkpoints written so far are unchanged. Likely causes:{causes}"
+        )

@@ -1,0 +1,68 @@
+"""Image files that may be broken: decoding that fails with a reason, and a scan that finds every unreadable
+file of a folder before training starts (instead of a crash in a data-loader worker hours later).
+
+Broken files are common in collected data: downloads cut short (truncated JPEGs), empty files, web pages
+or PDFs saved with an image extension, images so large they are decompression bombs.
+"""
+
+import io
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+# A scan only needs to know that a file decodes: JPEGs decode at 1/8 scale, several times faster.
+SCAN_SIZE = (64, 64)
+
+
+class UnreadableImageError(ValueError):
+    """The bytes are not an image Pillow can fully decode: not an image, truncated, empty or a bomb."""
+
+
+def open_image(source: bytes | Path, max_pixels: int | None = None) -> Image.Image:
+    """The image in `source` (bytes or a file), fully decoded to RGB, or UnreadableImageError with the reason.
+
+    `max_pixels` stops a small file that decodes into a huge image before any memory goes to its pixels."""
+    data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    if not data:
+        raise UnreadableImageError("the file is empty")
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            width, height = probe.size
+            if max_pixels is not None and width * height > max_pixels:
+                raise UnreadableImageError(f"{width}x{height} pixels is over the limit of {max_pixels:,}")
+            probe.verify()  # structure and checksums, without decoding every pixel
+        # Decode every pixel now (as RGB, whatever the mode): a truncated file fails here, not in the model.
+        return Image.open(io.BytesIO(data)).convert("RGB")
+    except UnreadableImageError:
+        raise
+    except UnidentifiedImageError:
+        raise UnreadableImageError(
+            "not an image format Pillow recognises (PNG, JPEG, BMP, GIF, TIFF, ...)"
+        ) from None
+    except Image.DecompressionBombError as error:
+        raise UnreadableImageError(str(error).split(" (")[0]) from None
+    except Exception as error:  # Pillow's decoders raise many types on hostile data; all mean "damaged"
+        raise UnreadableImageError(f"the image data is damaged ({type(error).__name__}: {error})") from None
+
+
+def unreadable_reason(path: Path) -> str | None:
+    """Why the image file at `path` cannot be used for training, or None when it decodes."""
+    try:
+        with Image.open(path) as image:
+            image.draft("RGB", SCAN_SIZE)  # JPEG: decode at reduced scale (other formats ignore it)
+            image.load()
+    except UnidentifiedImageError:
+        return "not an image format Pillow recognises"
+    except Exception as error:  # truncated, empty, unreadable from disk, a bomb: all unusable
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def scan_images(paths: list[Path]) -> dict[Path, str]:
+    """{path: reason} of the files in `paths` that do not decode; Pillow decodes outside the GIL, so the
+    scan uses every core."""
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        reasons = pool.map(unreadable_reason, paths)
+    return {path: reason for path, reason in zip(paths, reasons, strict=True) if reason is not None}
