@@ -1,5 +1,6 @@
 """Shared fixtures: compose the real Hydra configs with small, fast overrides, writing into tmp_path."""
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -81,6 +82,11 @@ def train_tiny(overrides: list[str], log_dir: Path) -> Path:
     return Path(cfg.paths.output_dir) / "checkpoints" / "last.ckpt"
 
 
+def best_checkpoint_of(last: Path) -> Path:
+    """The checkpoint a run tested (its best epoch), named in its metrics.json: what ckpt_path=best gives."""
+    return Path(json.loads((last.parent.parent / "metrics.json").read_text())["checkpoint"])
+
+
 def export_bundle(checkpoint: Path, overrides: list[str], log_dir: Path) -> Path:
     from {{ cookiecutter.package_name }}.export import export
 
@@ -98,14 +104,14 @@ def tabular_checkpoint(tmp_path_factory) -> Path:
 def tabular_bundle(tabular_checkpoint, tmp_path_factory) -> Path:
     """Its model bundle, with a decision policy where a missed malignancy costs five false alarms."""
     overrides = ["experiment=tabular_breast_cancer", "decision.cost_false_negative=5"]
-    return export_bundle(tabular_checkpoint, overrides, tmp_path_factory.mktemp("logs"))
+    return export_bundle(best_checkpoint_of(tabular_checkpoint), overrides, tmp_path_factory.mktemp("logs"))
 
 
 @pytest.fixture(scope="session")
 def digits_bundle(tmp_path_factory) -> Path:
     """The model bundle of a tiny ResNet18 digits run (the default experiment)."""
     logs = tmp_path_factory.mktemp("logs")
-    return export_bundle(train_tiny([], logs), ["export.parity_examples=8"], logs)
+    return export_bundle(best_checkpoint_of(train_tiny([], logs)), ["export.parity_examples=8"], logs)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import onnxruntime
 import pytest
 import torch
 from safetensors.torch import load_file
+from tests.conftest import best_checkpoint_of, compose_config
 
 from {{ cookiecutter.package_name }}.deployment.bundle import load_model, read_config
 from {{ cookiecutter.package_name }}.export import export
@@ -39,7 +40,8 @@ def export_tabular(make_config, checkpoint: Path, output_dir: Path, *overrides: 
 def test_a_tabular_bundle_holds_safe_files_that_predict_like_the_checkpoint(
     make_config, tabular_checkpoint, tmp_path
 ):
-    bundle = export_tabular(make_config, tabular_checkpoint, tmp_path / "bundle")
+    checkpoint = best_checkpoint_of(tabular_checkpoint)
+    bundle = export_tabular(make_config, checkpoint, tmp_path / "bundle")
     decision = {"decision.json", "expected_cost.png"}  # a binary classifier's
     assert BUNDLE_FILES | {"preprocessing.json"} | decision == {path.name for path in bundle.iterdir()}
     for path in bundle.iterdir():
@@ -48,9 +50,7 @@ def test_a_tabular_bundle_holds_safe_files_that_predict_like_the_checkpoint(
     assert report["max_abs_difference"] <= report["tolerance"] == 1e-4
     assert report["parity_examples"] > 1
 
-    original = TabularMLP.load_from_checkpoint(
-        tabular_checkpoint, map_location="cpu", weights_only=True
-    ).eval()
+    original = TabularMLP.load_from_checkpoint(checkpoint, map_location="cpu", weights_only=True).eval()
     rebuilt = load_model(bundle)
     assert load_file(str(bundle / "model.safetensors")).keys() == original.state_dict().keys()
     inputs = torch.randn(5, original.hparams.input_size)
@@ -100,3 +100,20 @@ def test_a_folder_that_is_not_a_bundle_is_refused_with_the_fix(tmp_path):
     (tmp_path / "model_config.json").write_text(json.dumps({"bundle_format": 1, "model_class": "os.system"}))
     with pytest.raises(ValueError, match="unknown model class 'os.system'"):
         load_model(tmp_path)
+
+
+def test_best_exports_the_best_checkpoint_of_with_its_metrics(make_config, tabular_checkpoint, tmp_path):
+    run_dir = tabular_checkpoint.parent.parent
+    tested = json.loads((run_dir / "metrics.json").read_text())
+    overrides = ["experiment=tabular_breast_cancer", "ckpt_path=best", f"output_dir={tmp_path / 'best'}"]
+    bundle = export(compose_config("export", overrides, log_dir=run_dir.parents[2]))  # the run's logs/
+    report = json.loads((bundle / "export_report.json").read_text())
+    assert report["checkpoint"] == tested["checkpoint"] == str(best_checkpoint_of(tabular_checkpoint))
+    assert report["checkpoint"] != str(tabular_checkpoint)  # the tested epoch_000.ckpt, not last.ckpt
+    assert json.loads((bundle / "metrics.json").read_text()) == tested
+
+
+def test_a_checkpoint_that_was_not_tested_travels_without_metrics(make_config, tabular_checkpoint, tmp_path):
+    # The run tested its best epoch, not last.ckpt: those numbers must not be served as last's.
+    bundle = export_tabular(make_config, tabular_checkpoint, tmp_path / "bundle")
+    assert not (bundle / "metrics.json").exists()

@@ -1,5 +1,6 @@
 """Batch prediction with a model bundle: the answers eval gives, and no row or file silently dropped."""
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -7,10 +8,13 @@ import pandas as pd
 import pytest
 import torch
 from PIL import Image
-from sklearn.datasets import load_digits
+from sklearn.datasets import load_breast_cancer, load_digits
+from tests.conftest import best_checkpoint_of, export_bundle, train_tiny
 
 from {{ cookiecutter.package_name }}.data.digits import MAX_PIXEL_VALUE, DigitsDataModule
+from {{ cookiecutter.package_name }}.data.image_files import NOT_AN_IMAGE
 from {{ cookiecutter.package_name }}.deployment.bundle import load_model, read_json
+from {{ cookiecutter.package_name }}.deployment.features import feature_recipe
 from {{ cookiecutter.package_name }}.eval import evaluate
 from {{ cookiecutter.package_name }}.predict import predict
 
@@ -58,8 +62,6 @@ def test_predictions_on_the_test_split_reproduce_eval(make_config, tabular_bundl
 
 
 def test_rows_that_cannot_be_scored_keep_their_place_with_the_reason(make_config, tabular_bundle, tmp_path):
-    from sklearn.datasets import load_breast_cancer
-
     rows = load_breast_cancer(as_frame=True).data.head(6).astype(object)
     rows.insert(0, "patient", [f"p{i}" for i in range(6)])
     rows.loc[1, "mean radius"] = "twelve"
@@ -88,6 +90,27 @@ def test_a_table_without_the_model_columns_is_refused_with_the_list(make_config,
         run_predict(make_config, tabular_bundle, tmp_path / "missing.csv", tmp_path / "out.csv")
 
 
+def test_outputs_are_checked_before_any_work(make_config, tabular_bundle, tmp_path):
+    rows = load_breast_cancer(as_frame=True).data.head(3)
+    rows.to_csv(tmp_path / "rows.csv", index=False)
+    with pytest.raises(ValueError, match="is the input file: choose another name"):
+        run_predict(make_config, tabular_bundle, tmp_path / "rows.csv", tmp_path / "rows.csv")
+    with pytest.raises(ValueError, match=r"output=.*out.xlsx: write predictions to .csv or .parquet"):
+        run_predict(make_config, tabular_bundle, tmp_path / "rows.csv", tmp_path / "out.xlsx")
+    rows.assign(error="mine").to_csv(tmp_path / "clash.csv", index=False)
+    with pytest.raises(ValueError, match=r"already has columns named \['error'\]"):
+        run_predict(make_config, tabular_bundle, tmp_path / "clash.csv", tmp_path / "out.csv")
+    predict(
+        make_config(
+            "predict",
+            f"model_dir={tabular_bundle}",
+            f"input={tmp_path / 'rows.csv'}",
+            f"output={tmp_path / 'p.parquet'}",
+        )
+    )
+    assert len(pd.read_parquet(tmp_path / "p.parquet")) == 3
+
+
 def test_an_image_folder_is_predicted_as_in_training_and_bad_files_are_listed(
     make_config, digits_bundle, tmp_path
 ):
@@ -98,6 +121,8 @@ def test_an_image_folder_is_predicted_as_in_training_and_bad_files_are_listed(
         pixels = np.round(digits.images[index] / MAX_PIXEL_VALUE * 255).astype(np.uint8)
         Image.fromarray(pixels, mode="L").save(folder / ("more" if index % 2 else ".") / f"{index:02d}.png")
     (folder / "notes.png").write_text("not an image")
+    (folder / ".ipynb_checkpoints").mkdir()
+    (folder / ".ipynb_checkpoints" / "00-checkpoint.png").write_bytes(b"hidden: never an input")
     (folder / "empty.jpg").write_bytes(b"")
     png = (folder / "00.png").read_bytes()
     (folder / "truncated.png").write_bytes(png[: len(png) // 2])
@@ -105,10 +130,7 @@ def test_an_image_folder_is_predicted_as_in_training_and_bad_files_are_listed(
     predicted = run_predict(make_config, digits_bundle, folder, tmp_path / "out.csv")
     assert len(predicted) == 43
     errors = predicted.set_index("file")["error"]
-    assert (
-        errors["notes.png"]
-        == "not a readable image: not an image format Pillow recognises (PNG, JPEG, BMP, GIF, TIFF, ...)"
-    )
+    assert errors["notes.png"] == f"not a readable image: {NOT_AN_IMAGE}"
     assert errors["empty.jpg"] == "not a readable image: the file is empty"
     assert "damaged" in errors["truncated.png"]
     scored = predicted[predicted["error"].isna()].copy()
@@ -126,3 +148,30 @@ def test_an_image_folder_is_predicted_as_in_training_and_bad_files_are_listed(
     probabilities = scored[[f"probability_{i}" for i in range(10)]].to_numpy()
     assert np.abs(probabilities - expected).max() < 0.02  # PNG pixels are rounded to 1/255
     assert (scored["predicted_label"].to_numpy() == expected.argmax(axis=1).astype(str)).all()
+
+
+def test_a_feature_function_travels_in_the_bundle_as_a_name(make_config, customer_csv, tmp_path):
+    function = "{{ cookiecutter.package_name }}.data.features.add_log1p"
+    feature_fn = "{_target_:" + function + ",_partial_:true,columns:['Spend ($)']}"
+    data = ["experiment=tabular", f"data.path={customer_csv}", "data.target='Segment (tier)'"]
+    data.append(f"data.feature_fn={feature_fn}")
+    checkpoint = best_checkpoint_of(train_tiny(data, tmp_path / "logs"))
+    bundle = export_bundle(checkpoint, data, tmp_path / "logs")
+    schema = read_json(bundle / "input_schema.json")
+    assert schema["features"] == {"function": "add_log1p", "arguments": {"columns": ["Spend ($)"]}}
+    assert "log1p_Spend ($)" not in [column["name"] for column in schema["columns"]]  # derived, not sent
+
+    predicted = run_predict(make_config, bundle, customer_csv, tmp_path / "out.csv").set_index("Customer ID")
+    assert predicted["error"].isna().all()
+    tested = pd.read_csv(checkpoint.parent.parent / "test_predictions.csv").set_index("input: Customer ID")
+    for name in ("bronze", "gold", "silver"):
+        assert np.allclose(
+            predicted.loc[tested.index, f"probability_{name}"], tested[f"p({name})"], atol=1e-4
+        )
+
+
+def test_only_the_projects_feature_functions_can_travel():
+    with pytest.raises(
+        ValueError, match=r"data.feature_fn=builtins.len cannot be exported: .*data/features.py"
+    ):
+        feature_recipe(functools.partial(len))

@@ -10,8 +10,8 @@ there), as a reader following the README would, with tiny limits:
   the same overrides (plus conftest.TINY_RUN's limits) and run in this process. `serve` builds the FastAPI
   app; the `curl` commands after it are replayed with TestClient against the app of the last `serve` before
   them that serves that kind of model (a table for `-d`, an image for `-F files=@...`). What a command
-  refers to is made first: `ckpt_path=last` gets a tiny run trained with the same experiment and data
-  options (made the newest last.ckpt, which is what `last` picks), `logs/<task>/runs/<run>/...` becomes such
+  refers to is made first: `ckpt_path=last` (or `best`) gets a tiny run trained with the same experiment
+  and data options (made the newest run, which is what both pick), `logs/<task>/runs/<run>/...` becomes such
   a run's directory, `model_dir=` is made by the README's export command with that `output_dir=`, and the
   input files (`my.csv`, `data/raw/...`, images) are written by the `project` fixture.
 - Sweeps (`-m`) are not launched, as each trial is a training run: every job of a grid is composed, and an
@@ -233,12 +233,14 @@ class Project:
         return filled
 
     def prepare(self, overrides: list[str]) -> None:
-        """Make what the overrides refer to: the checkpoint of ckpt_path=last, the bundle of model_dir=."""
+        """Make what the overrides refer to: the checkpoint of ckpt_path=last or best, the bundle of
+        model_dir=."""
         for override in overrides:
             key, _, value = override.partition("=")
-            if key == "ckpt_path" and value == "last":
-                checkpoint = self.trained(identity(overrides)) / "checkpoints" / "last.ckpt"
-                os.utime(checkpoint)  # the newest last.ckpt: the one `last` picks
+            if key == "ckpt_path" and value in ("last", "best"):
+                run_dir = self.trained(identity(overrides))
+                os.utime(run_dir / "checkpoints" / "last.ckpt")  # the newest last.ckpt: the one `last` picks
+                os.utime(run_dir / "metrics.json")  # the newest tested run: the one `best` picks
             if key == "model_dir" and not Path(value).is_dir():
                 (producer,) = [c for c in COMMANDS if re.search(rf"\boutput_dir={re.escape(value)}(\s|$)", c)]
                 self.run(producer)

@@ -1,5 +1,6 @@
 """The prediction API's contract: every endpoint, and a 4xx naming the problem for every malformed request."""
 
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -50,6 +51,10 @@ def test_health_and_metadata_describe_the_served_model(tables, tabular_bundle):
     metadata = tables.get("/metadata").json()
     assert metadata["labels"] == ["benign", "malignant"] and metadata["task"] == "classification"
     assert metadata["runtime"] == "onnx" and metadata["model_class"] == "TabularMLP"
+    assert (
+        metadata["model_sha256"] == hashlib.sha256((tabular_bundle / "model.onnx").read_bytes()).hexdigest()
+    )
+    assert metadata["checkpoint"] == "epoch_000.ckpt"  # the tested checkpoint, whose metrics these are
     assert [c["name"] for c in metadata["input_schema"]["columns"]][:2] == ["mean radius", "mean texture"]
     trained = json.loads((tabular_bundle / "metrics.json").read_text())["metrics"]
     assert metadata["metrics"] == trained and "test/acc" in trained
@@ -65,7 +70,7 @@ def test_records_get_a_label_probabilities_and_an_action(tables, tabular_bundle,
     answers = response.json()["predictions"]
     assert len(answers) == 3
     predictor = Predictor(tabular_bundle, "torch")
-    inputs = predictor.inputs().transform(pd.DataFrame(records))
+    inputs, _ = predictor.inputs().transform(pd.DataFrame(records))
     expected, _ = predictor.predict(inputs)
     threshold = predictor.decision.threshold
     for answer, probabilities in zip(answers, expected, strict=True):
@@ -78,9 +83,20 @@ def test_records_get_a_label_probabilities_and_an_action(tables, tabular_bundle,
     assert one == answers[:1]  # a row's answer does not depend on its batch
 
 
-def test_a_missing_value_is_filled_as_in_training(tables, records):
-    response = tables.post("/predict", json={"records": [{**records[0], "mean area": None}]})
+def test_a_missing_value_is_filled_as_in_training(tables, tabular_bundle, records):
+    fitted = json.loads((tabular_bundle / "preprocessing.json").read_text())["fitted"]
+    fill = fitted["numeric_fill"][fitted["numeric"].index("mean area")]  # the training split's median
+    missing = tables.post("/predict", json={"records": [{**records[0], "mean area": None}]})
+    filled = tables.post("/predict", json={"records": [{**records[0], "mean area": fill}]})
+    assert missing.status_code == 200, missing.text
+    assert missing.json() == filled.json()
+
+
+def test_values_far_outside_the_training_range_are_answered_with_a_warning(tables, records):
+    response = tables.post("/predict", json={"records": [{**records[0], "worst area": 1e20}]})
     assert response.status_code == 200, response.text
+    [warning] = response.json()["predictions"][0]["warnings"]
+    assert warning == "'worst area': far outside the training range (over 10 standard deviations)"
 
 
 @pytest.mark.parametrize(
@@ -91,7 +107,7 @@ def test_a_missing_value_is_filled_as_in_training(tables, records):
         (lambda r: {**r, "mean radius": "12.5"}, ["mean radius"], "Input should be a valid number"),
         (lambda r: {**r, "mean radius": [12.5]}, ["mean radius"], "Input should be a valid number"),
         (lambda r: {**r, "mean radius": True}, ["mean radius"], "Input should be a valid number"),
-        (lambda r: {**r, "worst area": 1e308}, [], "too far outside the training data's range"),
+        (lambda r: {**r, "worst area": 1e308}, ["worst area"], "too far outside the training data's range"),
     ],
     ids=["missing column", "unknown column", "text for a number", "list", "boolean", "overflow"],
 )
@@ -158,7 +174,12 @@ def test_categories_dates_and_booleans_are_typed_and_unseen_categories_flagged(t
     assert first["warnings"] == [] and first["label"] in {"bronze", "silver", "gold"}
     assert second["warnings"] == ["'City': category 'Berlin' was not seen in training"]
     found = problems(client.post("/predict", json={"records": [{**row, "Signup date": "soon"}]}))
-    assert any(where == ["body", "records", 0, "Signup date"] and "datetime" in text for where, text in found)
+    assert found == [
+        (["body", "records", 0, "Signup date"], "'Signup date': 'soon' is not an ISO 8601 date (YYYY-MM-DD)")
+    ]
+    # A number is not a date here (pydantic would read 20210601 as seconds since 1970): as in predict.
+    found = problems(client.post("/predict", json={"records": [{**row, "Signup date": 20210601}]}))
+    assert found[0][0] == ["body", "records", 0, "Signup date"]
     found = problems(client.post("/predict", json={"records": [{**row, "City": 3.5}]}))
     assert {tuple(where[:4]) for where, _ in found} == {("body", "records", 0, "City")}  # str, bool or int
 
@@ -185,12 +206,21 @@ def test_images_get_a_label_each(images):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"%PDF-1.4 definitely not a picture", "not an image format Pillow recognises"),
+        (b"%PDF-1.4 definitely not a picture", "not an image in a supported format"),
+        (b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 8 8\n", "not an image in a supported format"),
         (png(size=(64, 64), noisy=True)[:2000], "the image data is damaged"),
         (b"", "the file is empty"),
         (png(size=(1000, 1000)), "1000x1000 pixels is over the limit of 100,000"),
+        (png(size=(1, 5000)), "1x5000 pixels is too elongated to resize (sides over 20:1)"),
     ],
-    ids=["not an image", "truncated", "empty", "too many pixels"],
+    ids=[
+        "not an image",
+        "EPS (never handed to Ghostscript)",
+        "truncated",
+        "empty",
+        "too many pixels",
+        "thin",
+    ],
 )
 def test_unreadable_uploads_are_422s_naming_the_file(images, content, message):
     files = [("files", ("good.png", png(), "image/png")), ("files", ("bad.png", content, "image/png"))]

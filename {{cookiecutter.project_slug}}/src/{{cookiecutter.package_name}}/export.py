@@ -20,6 +20,7 @@ from {{ cookiecutter.package_name }}.config import CONFIG_DIR, register_resolver
 
 register_resolvers()
 log = logging.getLogger(__name__)
+MIN_EXAMPLES_PER_CLASS = 30  # validation examples of each class below which a decision threshold is shaky
 
 
 def export(cfg: DictConfig) -> Path:
@@ -50,7 +51,7 @@ def export_checkpoint(cfg: DictConfig, record) -> Path:
     from {{ cookiecutter.package_name }}.utils.run_artifacts import write_json
 
     if not cfg.get("ckpt_path"):
-        raise ValueError("export needs a checkpoint: pass ckpt_path=/path/to/file.ckpt or ckpt_path=last.")
+        raise ValueError("export needs a checkpoint: pass ckpt_path=best, ckpt_path=last or a .ckpt file.")
     checkpoint = resolve_checkpoint(cfg.ckpt_path, cfg.paths.log_dir)
     destination = Path(cfg.output_dir)
     if destination.exists() and any(destination.iterdir()):
@@ -86,9 +87,10 @@ def export_checkpoint(cfg: DictConfig, record) -> Path:
                 "is not trustworthy; nothing was written. Report the model's layers to the ONNX exporter, "
                 "or raise the tolerance if the difference is acceptable for your use."
             )
-        for name, copy in ((MODEL_CARD_FILE, CARD_FILE), (METRICS_FILE, METRICS_FILE)):
-            if (checkpoint.parent.parent / name).is_file():  # the training run's, next to checkpoints/
-                shutil.copyfile(checkpoint.parent.parent / name, work / copy)
+        run_dir = checkpoint.parent.parent  # the training run's directory, above checkpoints/
+        if (run_dir / MODEL_CARD_FILE).is_file():
+            shutil.copyfile(run_dir / MODEL_CARD_FILE, work / CARD_FILE)
+        copy_test_metrics(run_dir / METRICS_FILE, checkpoint, work / METRICS_FILE)
         policy = write_decision_policy(cfg.decision, model, datamodule, work)
         destination.parent.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(destination, ignore_errors=True)  # an empty folder the user made
@@ -107,6 +109,24 @@ def export_checkpoint(cfg: DictConfig, record) -> Path:
     return destination
 
 
+def copy_test_metrics(metrics_file: Path, checkpoint: Path, destination: Path) -> None:
+    """The run's test metrics, only if they were measured on this very checkpoint (a run tests its best
+    epoch: the metrics of `epoch_004.ckpt` must not be served as those of `last.ckpt`)."""
+    import json
+
+    measured_on = json.loads(metrics_file.read_text()).get("checkpoint") if metrics_file.is_file() else None
+    if measured_on and Path(measured_on).resolve() == checkpoint.resolve():
+        shutil.copyfile(metrics_file, destination)
+    else:
+        log.warning(
+            "The bundle holds no test metrics: %s were measured on %s, not on %s. Export ckpt_path=best "
+            "(the newest run's tested checkpoint) to serve them with the model.",
+            metrics_file.name,
+            measured_on or "no checkpoint",
+            checkpoint,
+        )
+
+
 def write_decision_policy(settings: DictConfig, model, datamodule, directory: Path):
     """Binary classifiers: the cheapest decision threshold on the validation split (see
     `deployment/decision.py`) into `decision.json`, its cost curve into `expected_cost.png`."""
@@ -118,6 +138,8 @@ def write_decision_policy(settings: DictConfig, model, datamodule, directory: Pa
 
     classes = None if model.is_regression else list(model.hparams.class_names)
     if classes is None or len(classes) != 2:
+        if any(settings.get(key) is not None for key in ("positive_class", "positive_action")):
+            log.warning("decision.* is set, but only binary classifiers get a decision policy: ignored.")
         return None
     positive = str(settings.positive_class) if settings.positive_class is not None else classes[1]
     if positive not in classes:
@@ -130,6 +152,14 @@ def write_decision_policy(settings: DictConfig, model, datamodule, directory: Pa
     is_positive = (torch.cat([labels for _, labels in batches]) == classes.index(positive)).numpy()
     negative = classes[1 - classes.index(positive)]
     policy, curve = choose_policy(probabilities, is_positive, positive, negative, dict(settings))
+    if min(is_positive.sum(), (~is_positive).sum()) < MIN_EXAMPLES_PER_CLASS:
+        log.warning(
+            "The decision threshold %.3f was chosen on %d validation examples (%d positive): too few to "
+            "trust. Check expected_cost.png, and use a larger validation split (data.val_fraction).",
+            policy.threshold,
+            len(is_positive),
+            is_positive.sum(),
+        )
     write_json(policy.to_dict(), directory / DECISION_FILE)
     plot_expected_cost(curve, policy, directory / COST_PLOT_FILE)
     return policy

@@ -1,7 +1,7 @@
 """Batch prediction with a model bundle (made by `export`):
 
     python -m {{ cookiecutter.package_name }}.predict \\
-        model_dir=<bundle> input=<table | image folder> output=<predictions.csv>
+        model_dir=<bundle> input=<table | image folder> output=<predictions.csv | .parquet>
 
 Tables (CSV, TSV, Parquet): every input column is kept (IDs included) and the predictions are added
 next to them. Image folders: every file below the folder, by relative path. Each output row has the
@@ -21,6 +21,10 @@ from {{ cookiecutter.package_name }}.config import CONFIG_DIR, register_resolver
 
 register_resolvers()
 log = logging.getLogger(__name__)
+WRITERS = {
+    ".csv": lambda frame, path: frame.to_csv(path, index=False),
+    ".parquet": lambda frame, path: frame.to_parquet(path, index=False),
+}
 
 
 def predict(cfg: DictConfig) -> Path:
@@ -34,15 +38,20 @@ def predict(cfg: DictConfig) -> Path:
                 f"predict needs {option}=...: model_dir=<folder written by export> "
                 "input=<CSV/Parquet file or image folder> output=<predictions.csv>."
             )
+    source, output = Path(cfg.input).expanduser(), Path(cfg.output).expanduser()
+    if output.resolve() == source.resolve():
+        raise ValueError(f"output={output} is the input file: choose another name, the input stays as it is.")
+    if output.suffix.lower() not in WRITERS:
+        raise ValueError(f"output={output}: write predictions to {' or '.join(WRITERS)}.")
+    if cfg.batch_size < 1:
+        raise ValueError(f"batch_size={cfg.batch_size} must be at least 1.")
     predictor = Predictor(cfg.model_dir, cfg.runtime)
-    source = Path(cfg.input).expanduser()
     if predictor.kind == "table":
         results = predict_table(predictor, source, cfg.batch_size)
     else:
         results = predict_images(predictor, source, cfg.batch_size, cfg.max_image_pixels)
-    output = Path(cfg.output).expanduser()
     output.parent.mkdir(parents=True, exist_ok=True)
-    results.to_csv(output, index=False)
+    WRITERS[output.suffix.lower()](results, output)
     failed = int(results["error"].notna().sum())
     print(f"Predictions for {len(results) - failed} of {len(results)} examples: {output}")
     if failed:

@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from {{ cookiecutter.package_name }}.data.image_folder import BadImageFilesError, ImageFolderDataModule
+from {{ cookiecutter.package_name }}.data.image_folder import (
+    BadImageFilesError,
+    ImageFolderDataModule,
+)
 from {{ cookiecutter.package_name }}.train import train
 
 FOLDER = ["data=image_folder", "data.image_size=32", "data.num_workers=0", "explain.after_training=false"]
@@ -23,7 +26,11 @@ def folder_with_bad_files(image_folder: Path) -> tuple[Path, dict[str, str]]:
     (image_folder / "dog" / "empty.png").write_bytes(b"")
     (image_folder / "dog" / "page.jpg").write_text("<html>Not found</html>")
     (image_folder / "dog" / "._metadata.jpg").write_bytes(b"\x00\x05\x16\x07")
-    bad = {"cat/truncated.jpg": "truncated", "dog/empty.png": "", "dog/page.jpg": "not an image format"}
+    bad = {
+        "cat/truncated.jpg": "truncated",
+        "dog/empty.png": "",
+        "dog/page.jpg": "not an image in a supported format",
+    }
     return image_folder, bad
 
 

@@ -14,6 +14,12 @@ from PIL import Image, UnidentifiedImageError
 
 # A scan only needs to know that a file decodes: JPEGs decode at 1/8 scale, several times faster.
 SCAN_SIZE = (64, 64)
+# Formats decoded by Pillow's own code. Without this list Pillow also tries plugins such as EPS, which hands
+# the bytes to Ghostscript: never something to do with a file from an upload or the web.
+FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP", "PPM")
+NOT_AN_IMAGE = f"not an image in a supported format ({', '.join(FORMATS)})"
+# Resizing the short side of a 1x20,000 image to 256 pixels makes a 256x5,120,000 one: refused instead.
+MAX_ASPECT_RATIO = 20
 
 
 class UnreadableImageError(ValueError):
@@ -28,33 +34,41 @@ def open_image(source: bytes | Path, max_pixels: int | None = None) -> Image.Ima
     if not data:
         raise UnreadableImageError("the file is empty")
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            width, height = probe.size
-            if max_pixels is not None and width * height > max_pixels:
-                raise UnreadableImageError(f"{width}x{height} pixels is over the limit of {max_pixels:,}")
+        with Image.open(io.BytesIO(data), formats=FORMATS) as probe:
+            check_size(*probe.size, max_pixels)
             probe.verify()  # structure and checksums, without decoding every pixel
         # Decode every pixel now (as RGB, whatever the mode): a truncated file fails here, not in the model.
-        return Image.open(io.BytesIO(data)).convert("RGB")
+        return Image.open(io.BytesIO(data), formats=FORMATS).convert("RGB")
     except UnreadableImageError:
         raise
     except UnidentifiedImageError:
-        raise UnreadableImageError(
-            "not an image format Pillow recognises (PNG, JPEG, BMP, GIF, TIFF, ...)"
-        ) from None
+        raise UnreadableImageError(NOT_AN_IMAGE) from None
     except Image.DecompressionBombError as error:
         raise UnreadableImageError(str(error).split(" (")[0]) from None
     except Exception as error:  # Pillow's decoders raise many types on hostile data; all mean "damaged"
         raise UnreadableImageError(f"the image data is damaged ({type(error).__name__}: {error})") from None
 
 
+def check_size(width: int, height: int, max_pixels: int | None) -> None:
+    if max_pixels is not None and width * height > max_pixels:
+        raise UnreadableImageError(f"{width}x{height} pixels is over the limit of {max_pixels:,}")
+    if max(width, height) > MAX_ASPECT_RATIO * min(width, height):
+        raise UnreadableImageError(
+            f"{width}x{height} pixels is too elongated to resize (sides over {MAX_ASPECT_RATIO}:1)"
+        )
+
+
 def unreadable_reason(path: Path) -> str | None:
     """Why the image file at `path` cannot be used for training, or None when it decodes."""
     try:
-        with Image.open(path) as image:
+        with Image.open(path, formats=FORMATS) as image:
+            check_size(*image.size, max_pixels=None)
             image.draft("RGB", SCAN_SIZE)  # JPEG: decode at reduced scale (other formats ignore it)
             image.load()
     except UnidentifiedImageError:
-        return "not an image format Pillow recognises"
+        return NOT_AN_IMAGE
+    except UnreadableImageError as error:
+        return str(error)
     except Exception as error:  # truncated, empty, unreadable from disk, a bomb: all unusable
         return f"{type(error).__name__}: {error}"
     return None

@@ -202,7 +202,15 @@ class TabularDataModule(SplitDataModule):
             {"name": name, "type": kind, **({"categories": categories[name]} if name in categories else {})}
             for name, kind in self.preprocessor.column_types.items()
         ]
-        return {"kind": "table", "columns": columns, "target": self.target, "task": self.preprocessor.task}
+        schema = {"kind": "table", "columns": columns, "target": self.target, "task": self.preprocessor.task}
+        if self.feature_fn is not None:
+            from ..deployment.features import feature_recipe
+
+            # Rows arrive as they are read; the bundle derives the engineered columns itself.
+            raw = set(self.load().columns)
+            schema["columns"] = [column for column in columns if column["name"] in raw]
+            schema["features"] = feature_recipe(self.feature_fn)
+        return schema
 
     def test_examples(self) -> pd.DataFrame:
         """The test rows as read (sensitive columns included), without the target."""

@@ -11,7 +11,6 @@ Any malformed request is answered 4xx with the field and the problem, never 5xx:
 ONNX Runtime session.
 """
 
-from datetime import datetime
 from typing import Annotated, Any
 
 import numpy as np
@@ -24,9 +23,12 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Strict
 from .. import __version__
 from ..data.image_files import UnreadableImageError, open_image
 from ..data.tabular_columns import CATEGORICAL, NUMERIC
+from .features import FeatureFunctionError
 from .limits import BodySizeLimit, Limits
 from .predictor import Predictor
 
+MAX_PROBLEMS = 50  # listed in one 422
+MAX_LISTED_CATEGORIES = 20  # in the schema's description of a column (the schema is public)
 FiniteNumber = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 CategoryValue = StrictStr | StrictBool | StrictInt
 
@@ -55,7 +57,11 @@ def invalid(location: list[str | int], message: str) -> HTTPException:
 async def validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
     """FastAPI's 422, without echoing the input back: a NaN in it cannot be written as JSON (the
     default handler would fail with a 500), and a large or private body should not travel twice."""
-    detail = [{key: problem[key] for key in ("type", "loc", "msg")} for problem in error.errors()]
+    problems = error.errors()
+    detail = [{key: problem[key] for key in ("type", "loc", "msg")} for problem in problems[:MAX_PROBLEMS]]
+    if len(problems) > MAX_PROBLEMS:  # a body of many bad rows must not get an answer many times larger
+        more = f"... and {len(problems) - MAX_PROBLEMS} more problems of the same request"
+        detail.append({"type": "too_many_errors", "loc": ["body"], "msg": more})
     return JSONResponse({"detail": detail}, status_code=422)
 
 
@@ -65,10 +71,18 @@ def record_model(schema: dict[str, Any]) -> type[BaseModel]:
     fields = {}
     for position, column in enumerate(schema["columns"]):
         description = f"{column['type']}; null when unknown"
+        if column["type"] == "datetime":
+            description += "; an ISO 8601 date such as 2024-03-31"
         if column.get("categories"):
-            description += f"; seen in training: {', '.join(column['categories'])}"
+            known = column["categories"]
+            more = (
+                f" and {len(known) - MAX_LISTED_CATEGORIES} more"
+                if len(known) > MAX_LISTED_CATEGORIES
+                else ""
+            )
+            description += f"; seen in training: {', '.join(known[:MAX_LISTED_CATEGORIES])}{more}"
         # Column names need not be Python names: fields are numbered, and named by alias.
-        annotation = kinds.get(column["type"], datetime) | None
+        annotation = kinds.get(column["type"], StrictStr) | None  # dates: ISO strings, checked like predict
         fields[f"column_{position}"] = (annotation, Field(alias=column["name"], description=description))
     return create_model("Record", __config__=ConfigDict(extra="forbid"), **fields)
 
@@ -109,6 +123,17 @@ def reject_unscorable(problems: list[str | None], what: str) -> None:
         raise HTTPException(422, detail=detail)
 
 
+def reject_bad_values(problems: list[dict[str, str]]) -> None:
+    """A 422 naming the record and the column of every value that cannot be used."""
+    detail = [
+        {"type": "value_error", "loc": ["body", "records", index, column], "msg": f"{column!r}: {reason}"}
+        for index, columns in enumerate(problems)
+        for column, reason in columns.items()
+    ]
+    if detail:
+        raise HTTPException(422, detail=detail[:MAX_PROBLEMS])
+
+
 def answers(predictor: Predictor, inputs: np.ndarray, warnings: list[list[str]], what: str) -> Predictions:
     """Run the model; an example without a finite answer makes the request a 422 naming it."""
     outputs, problems = predictor.predict(inputs)
@@ -141,8 +166,13 @@ def add_table_route(app: FastAPI, predictor: Predictor, limits: Limits) -> None:
     def predict(request: request_model) -> Predictions:  # type: ignore[valid-type]
         rows = [row.model_dump(by_alias=True, mode="json") for row in request.records]
         frame = pd.DataFrame(rows, columns=table.columns)
-        reject_unscorable(table.row_problems(frame), "records")  # allowed by the types, not by the data
-        return answers(predictor, table.transform(frame), table.unseen_categories(frame), "records")
+        reject_bad_values(table.row_problems(frame))  # allowed by the types, not by the data
+        try:
+            inputs, overflows = table.transform(frame)
+        except FeatureFunctionError as error:
+            raise invalid(["records"], str(error)) from None
+        reject_bad_values(overflows)
+        return answers(predictor, inputs, table.row_warnings(frame, inputs), "records")
 
 
 def add_image_route(app: FastAPI, predictor: Predictor, limits: Limits) -> None:
@@ -161,9 +191,8 @@ def add_image_route(app: FastAPI, predictor: Predictor, limits: Limits) -> None:
         arrays = []
         for index, upload in enumerate(files):
             try:
-                image = open_image(upload.file.read(), limits.max_image_pixels)
+                arrays.append(images.to_array(open_image(upload.file.read(), limits.max_image_pixels)))
             except UnreadableImageError as error:
                 message = f"{upload.filename!r} is not a readable image: {error}"
                 raise invalid(["files", index], message) from None
-            arrays.append(images.to_array(image))
         return answers(predictor, np.stack(arrays), [[] for _ in arrays], "files")

@@ -3,7 +3,7 @@
 An example that cannot be scored keeps its row, with the reason in `error` and no prediction.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,14 +17,25 @@ from .predictor import Predictor
 
 def predict_table(predictor: Predictor, source: Path, batch_size: int) -> pd.DataFrame:
     frame = read_table(source, setting="input").reset_index(drop=True)
+    check_no_clash(list(frame.columns), predictor)
     table = predictor.inputs()
     table.check_columns(list(frame.columns))
     problems = table.row_problems(frame)
-    scorable = [row for row, problem in enumerate(problems) if problem is None]
-    inputs = table.transform(frame.iloc[scorable]) if scorable else np.empty((0, 0), np.float32)
-    warnings = table.unseen_categories(frame)
-    notes = ["; ".join(row_notes) or None for row_notes in warnings]
-    return with_predictions(frame, predictor, inputs, scorable, problems, batch_size, notes)
+    checked = [row for row, problem in enumerate(problems) if not problem]
+    inputs, overflows = table.transform(frame.iloc[checked]) if checked else (np.empty((0, 0)), [])
+    warnings: list[str | None] = [None] * len(frame)
+    for row, notes in zip(checked, table.row_warnings(frame.iloc[checked], inputs), strict=True):
+        warnings[row] = "; ".join(notes) or None
+    for row, overflow in zip(checked, overflows, strict=True):
+        problems[row] = overflow
+    scorable = [row for row in checked if not problems[row]]
+    inputs = inputs[[not overflow for overflow in overflows]] if checked else inputs
+    reasons = ["; ".join(f"{column!r}: {reason}" for column, reason in p.items()) or None for p in problems]
+    batches = (
+        (scorable[start : start + batch_size], inputs[start : start + batch_size])
+        for start in range(0, len(scorable), batch_size)
+    )
+    return with_predictions(frame, predictor, batches, reasons, warnings)
 
 
 def predict_images(predictor: Predictor, source: Path, batch_size: int, max_pixels: int) -> pd.DataFrame:
@@ -32,53 +43,64 @@ def predict_images(predictor: Predictor, source: Path, batch_size: int, max_pixe
         raise FileNotFoundError(
             f"input={source} is not a folder: pass a folder of images (sub-folders are searched too)."
         )
-    files = sorted(path for path in source.rglob("*") if path.is_file() and not path.name.startswith("."))
+    # Hidden files and folders (.git/, .ipynb_checkpoints/, macOS's ._photo.jpg) are not inputs.
+    files = sorted(
+        path
+        for path in source.rglob("*")
+        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(source).parts)
+    )
     if not files:
         raise FileNotFoundError(f"input={source} holds no files: pass the folder of images to predict.")
     images = predictor.inputs()
-    arrays, scorable, problems = [], [], []
-    for row, path in enumerate(files):
-        try:
-            arrays.append(images.to_array(open_image(path, max_pixels)))
-            scorable.append(row)
-            problems.append(None)
-        except (UnreadableImageError, OSError) as error:
-            problems.append(f"not a readable image: {error}")
+    problems: list[str | None] = [None] * len(files)
+
+    def batches() -> Iterator[tuple[list[int], np.ndarray]]:
+        """Decoded a batch at a time: a folder of any size needs the memory of one batch."""
+        for start in range(0, len(files), batch_size):
+            rows, arrays = [], []
+            for row in range(start, min(start + batch_size, len(files))):
+                try:
+                    arrays.append(images.to_array(open_image(files[row], max_pixels)))
+                    rows.append(row)
+                except (UnreadableImageError, OSError) as error:
+                    problems[row] = f"not a readable image: {error}"
+            if rows:
+                yield rows, np.stack(arrays)
+
     frame = pd.DataFrame({"file": [path.relative_to(source).as_posix() for path in files]})
-    inputs = np.stack(arrays) if arrays else np.empty((0, 0), np.float32)
-    return with_predictions(frame, predictor, inputs, scorable, problems, batch_size, [None] * len(files))
+    return with_predictions(frame, predictor, batches(), problems, [None] * len(files))
 
 
 def with_predictions(
     frame: pd.DataFrame,
     predictor: Predictor,
-    inputs: np.ndarray,
-    scorable: Sequence[int],
+    batches: Iterable[tuple[list[int], np.ndarray]],
     problems: list[str | None],
-    batch_size: int,
     warnings: list[str | None],
 ) -> pd.DataFrame:
-    """`frame` with the answers for its `scorable` rows (whose model inputs are `inputs`) added."""
+    """`frame` with the answers added: `batches` gives (rows of `frame`, their model inputs); `problems`
+    (filled in while the batches are read, for images) holds each row's reason for having no answer."""
     answers: list[dict[str, Any]] = [{} for _ in range(len(frame))]
-    problems = list(problems)
-    for start in range(0, len(scorable), batch_size):
-        outputs, batch_problems = predictor.predict(inputs[start : start + batch_size])
-        for row, output, problem in zip(
-            scorable[start : start + batch_size], outputs, batch_problems, strict=True
-        ):
+    for rows, inputs in batches:
+        outputs, batch_problems = predictor.predict(inputs)
+        for row, output, problem in zip(rows, outputs, batch_problems, strict=True):
             if problem:
                 problems[row] = problem
             else:
                 answers[row] = flatten(predictor.answer(output))
     predictions = pd.DataFrame(answers, columns=prediction_columns(predictor), index=frame.index)
     predictions["warnings"], predictions["error"] = warnings, problems
-    clashes = sorted(set(frame.columns) & set(predictions.columns))
+    return pd.concat([frame, predictions], axis=1)
+
+
+def check_no_clash(columns: list[str], predictor: Predictor) -> None:
+    """Before any work: the input must not already use the names the predictions are written to."""
+    clashes = sorted(set(columns) & {*prediction_columns(predictor), "warnings", "error"})
     if clashes:
         raise ValueError(
             f"The input already has columns named {clashes}, which the predictions are written to: "
             "rename them in the input."
         )
-    return pd.concat([frame, predictions], axis=1)
 
 
 def prediction_columns(predictor: Predictor) -> list[str]:

@@ -69,7 +69,8 @@ def choose_policy(
     probabilities = np.asarray(positive_probability, dtype=float)
     positives = np.asarray(is_positive, dtype=bool)
     curve = expected_costs(probabilities, positives, cost_fp, cost_fn)
-    cheapest = np.flatnonzero(np.isclose(curve, curve.min()))
+    # Relative to the costs' own scale: in cents or in millions, the same threshold wins.
+    cheapest = np.flatnonzero(np.isclose(curve, curve.min(), rtol=1e-9, atol=1e-12 * (cost_fp + cost_fn)))
     theoretical = cost_fp / (cost_fp + cost_fn)
     best = cheapest[np.argmin(np.abs(THRESHOLD_GRID[cheapest] - theoretical))]
     policy = DecisionPolicy(

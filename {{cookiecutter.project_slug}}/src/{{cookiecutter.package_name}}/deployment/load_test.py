@@ -117,9 +117,9 @@ async def load_test(
 ) -> LoadTestResult:
     """Send `requests` identical predictions, at most `concurrency` at a time, over one connection pool."""
     # A kept-alive connection per slot: otherwise httpx closes those beyond its default 20 and the test
-    # measures connection set-up, not the model. Idle ones are dropped after 1 s, well before the server
-    # drops them (uvicorn: after 5 s, httpx's default too): reusing one the server is closing at that
-    # moment fails with a ReadError that says nothing about the model.
+    # measures connection set-up, not the model. Idle ones are dropped after 1 s, well before any server
+    # drops them (serve: after 75 s; uvicorn's default: 5 s, as httpx's): reusing one the server is
+    # closing at that moment fails with a ReadError that says nothing about the model.
     pool = httpx.Limits(
         max_connections=concurrency, max_keepalive_connections=concurrency, keepalive_expiry=1
     )

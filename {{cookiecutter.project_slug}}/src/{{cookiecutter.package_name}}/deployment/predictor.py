@@ -5,6 +5,7 @@ runtime, and thread-safe sessions, so concurrent requests share one. `runtime="t
 safetensors weights in PyTorch instead (the same predictions, within the export's checked tolerance).
 """
 
+import hashlib
 import threading
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from .bundle import (
     METRICS_FILE,
     ONNX_FILE,
     PREPROCESSING_FILE,
+    REPORT_FILE,
     SCHEMA_FILE,
     load_model,
     read_config,
@@ -37,9 +39,11 @@ class Predictor:
         self.class_names: list[str] | None = self.config["class_names"]
         decision = read_json(self.model_dir / DECISION_FILE, default=None)
         self.decision = DecisionPolicy.from_dict(decision) if decision else None
-        self.metrics: dict[str, float] = read_json(self.model_dir / METRICS_FILE, default={}).get(
-            "metrics", {}
-        )
+        tested = read_json(self.model_dir / METRICS_FILE, default={})
+        self.metrics: dict[str, float] = tested.get("metrics", {})
+        # What tells two bundles apart: the graph's hash, and the checkpoint it came from.
+        self.model_sha256 = hashlib.sha256((self.model_dir / ONNX_FILE).read_bytes()).hexdigest()
+        self.checkpoint = Path(read_json(self.model_dir / REPORT_FILE)["checkpoint"]).name
         self._run = self._onnx_runner() if runtime == "onnx" else self._torch_runner()
 
     @property
@@ -112,6 +116,8 @@ class Predictor:
     def metadata(self) -> dict[str, Any]:
         return {
             "model_class": self.config["model_class"],
+            "model_sha256": self.model_sha256,
+            "checkpoint": self.checkpoint,
             "task": self.config["task"],
             "runtime": self.runtime,
             "labels": self.class_names,

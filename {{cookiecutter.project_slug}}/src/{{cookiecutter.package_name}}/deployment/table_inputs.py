@@ -12,6 +12,10 @@ import pandas as pd
 
 from ..data.tabular_columns import CATEGORICAL, DATETIME, NUMERIC, category_string, parse_dates
 from ..data.tabular_preprocessing import TabularPreprocessor
+from .features import replay_features
+
+# Standard scores beyond this: the model extrapolates, its answer is a guess (warned, still answered).
+FAR_OUTSIDE_TRAINING = 10
 
 
 class TableInputs:
@@ -25,6 +29,7 @@ class TableInputs:
             if "categories" in column
         }
         self.preprocessor = TabularPreprocessor.from_state(preprocessing)
+        self.features: dict[str, Any] | None = schema.get("features")  # data.feature_fn, replayed
 
     @property
     def columns(self) -> list[str]:
@@ -38,29 +43,46 @@ class TableInputs:
                 "cells are allowed and filled as in training); other columns are kept as identifiers."
             )
 
-    def row_problems(self, frame: pd.DataFrame) -> list[str | None]:
-        """For each row: why it cannot be scored, or None."""
-        problems: list[list[str]] = [[] for _ in range(len(frame))]
+    def row_problems(self, frame: pd.DataFrame) -> list[dict[str, str]]:
+        """For each row: {column: why its value cannot be used}; empty when the row can be scored."""
+        problems: list[dict[str, str]] = [{} for _ in range(len(frame))]
         for column, kind in self.column_types.items():
             values = frame[column]
             present = values.notna().to_numpy()
             if kind == NUMERIC:
                 numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
-                bad = present & ~np.isfinite(numbers)
-                reason = "is not a finite number"
+                bad, reason = present & ~np.isfinite(numbers), "is not a finite number"
             elif kind == DATETIME:
-                bad = present & parse_dates(values.astype(str).where(values.notna())).isna().to_numpy()
-                reason = "is not an ISO 8601 date (YYYY-MM-DD)"
+                parsed = parse_dates(values.astype(str).where(values.notna()))
+                bad, reason = present & parsed.isna().to_numpy(), "is not an ISO 8601 date (YYYY-MM-DD)"
             else:
-                continue
+                bad = np.zeros(len(frame), dtype=bool)
             for row in np.flatnonzero(bad):
                 value = values.iloc[row]
-                shown = repr(value) if isinstance(value, str) else value
-                problems[row].append(f"{column!r}: {shown} {reason}")
-        return ["; ".join(reasons) or None for reasons in problems]
+                problems[row][column] = f"{repr(value) if isinstance(value, str) else value} {reason}"
+            if self.preprocessor.state["impute"].get(kind_group(kind)) == "drop":
+                for row in np.flatnonzero(~present):
+                    problems[row][column] = "is empty, and the model was trained only on complete rows"
+        return problems
 
-    def unseen_categories(self, frame: pd.DataFrame) -> list[list[str]]:
-        """For each row: the categories training never saw (they are scored as "none of the known")."""
+    def transform(self, frame: pd.DataFrame) -> tuple[np.ndarray, list[dict[str, str]]]:
+        """Model inputs (float32) of rows that passed `row_problems`, one per row (after the training's
+        feature function, if any: FeatureFunctionError when it refuses them), and for each row the columns
+        whose value overflows the scaling (a number astronomically far from the training data)."""
+        rows = frame[self.columns]
+        if self.features:
+            rows = replay_features(rows.copy(), self.features)
+        with np.errstate(all="ignore"):
+            matrix = self.preprocessor.transform(rows)
+        sources = self.preprocessor.source_columns()
+        overflows: list[dict[str, str]] = [{} for _ in range(len(matrix))]
+        for row, feature in zip(*np.nonzero(~np.isfinite(matrix)), strict=True):
+            overflows[row][sources[feature]] = "is too far outside the training data's range to be scaled"
+        return matrix, overflows
+
+    def row_warnings(self, frame: pd.DataFrame, matrix: np.ndarray) -> list[list[str]]:
+        """For each row: values the model can score but was not trained on, categories never seen (scored
+        as "none of the known ones") and numbers far outside the training range (extrapolation)."""
         notes: list[list[str]] = [[] for _ in range(len(frame))]
         for column, known in self.categories.items():
             if self.column_types[column] != CATEGORICAL:
@@ -69,10 +91,18 @@ class TableInputs:
                 text = category_string(value)
                 if isinstance(text, str) and text not in known:
                     notes[row].append(f"{column!r}: category {text!r} was not seen in training")
+        numeric = self.preprocessor.state["fitted"]["numeric"]
+        sources = self.preprocessor.source_columns()
+        with np.errstate(invalid="ignore"):
+            far = np.abs(matrix[:, : len(numeric)]) > FAR_OUTSIDE_TRAINING
+        for row, feature in zip(*np.nonzero(far), strict=True):
+            note = f"{sources[feature]!r}: far outside the training range (over {FAR_OUTSIDE_TRAINING} "
+            note += "standard deviations)"
+            if note not in notes[row]:
+                notes[row].append(note)
         return notes
 
-    def transform(self, frame: pd.DataFrame) -> np.ndarray:
-        """Model inputs (float32) of rows that passed `row_problems`, one per row. A value too large for
-        float32 after scaling becomes infinite: `Predictor.predict` reports such rows."""
-        with np.errstate(all="ignore"):
-            return self.preprocessor.transform(frame[self.columns])
+
+def kind_group(kind: str) -> str:
+    """The data.impute setting that covers a column type (dates are numbers once expanded)."""
+    return "categorical" if kind == CATEGORICAL else "numeric"
