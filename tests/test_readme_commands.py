@@ -20,11 +20,11 @@ Each command must match exactly one of RULES; a command no rule knows fails
 """
 
 import importlib.metadata
+import importlib.util
 import re
 import shlex
 import shutil
 import subprocess
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,72 +47,15 @@ env = test_cruft.env
 template_repo = test_cruft.template_repo
 
 
-# --- Extracting the commands (as in the generated project's tests/test_readme_commands.py) --------------
+# The generated project's README reader (plain Python, loaded from the template as it is).
+_spec = importlib.util.spec_from_file_location(
+    "readme_commands", TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / "tests" / "readme_commands.py"
+)
+extract = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(extract)
+Rule = extract.Rule
 
-FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
-INLINE_MAKE = re.compile(r"`(make [a-z][a-z-]*)`")
-
-
-def outside_quotes(line: str) -> list[tuple[int, str]]:
-    """(index, character) of each character of `line` that is not inside single or double quotes."""
-    found, quote = [], None
-    for index, character in enumerate(line):
-        if quote:
-            quote = None if character == quote else quote
-        elif character in "'\"":
-            quote = character
-        else:
-            found.append((index, character))
-    return found
-
-
-def without_comment(line: str) -> str:
-    for index, character in outside_quotes(line):
-        if character == "#" and (index == 0 or line[index - 1].isspace()):
-            return line[:index].rstrip()
-    return line.rstrip()
-
-
-def split_chain(line: str) -> list[str]:
-    """`a && b` -> [a, b] (not inside quotes)."""
-    cuts = [index for index, character in outside_quotes(line) if line.startswith("&&", index)]
-    starts, ends = [0, *(cut + 2 for cut in cuts)], [*cuts, len(line)]
-    pieces = [line[start:end] for start, end in zip(starts, ends, strict=True)]
-    return [piece.strip() for piece in pieces if piece.strip()]
-
-
-def shell_commands(script: str) -> list[str]:
-    """The commands of a bash snippet: `\\` continuations joined, comments and blank lines dropped, `&&`
-    chains split."""
-    commands, pending = [], ""
-    for raw in script.splitlines():
-        if not pending and raw.lstrip().startswith("#"):
-            continue
-        line = raw.rstrip()
-        if line.endswith("\\"):
-            pending += line[:-1].strip() + " "
-            continue
-        logical, pending = (pending + line.strip()).strip(), ""
-        commands.extend(split_chain(without_comment(logical)))
-    if pending:
-        commands.extend(split_chain(without_comment(pending.strip())))
-    return commands
-
-
-def readme_commands(text: str, package: str | None = None) -> list[str]:
-    """Every command of the ```bash blocks, then the inline `make ...` commands of the prose, each once, in
-    order; the package name (if given) is written `<package>`."""
-    commands = []
-    for language, body in FENCE.findall(text):
-        if language == "bash":
-            commands.extend(shell_commands(body))
-    commands.extend(INLINE_MAKE.findall(FENCE.sub("", text)))
-    if package:
-        commands = [re.sub(rf"\b{re.escape(package)}\b", "<package>", command) for command in commands]
-    return list(dict.fromkeys(commands))
-
-
-COMMANDS = readme_commands(README.read_text(encoding="utf-8"))
+COMMANDS = extract.readme_commands(README.read_text(encoding="utf-8"))
 
 
 # --- Where the commands run ------------------------------------------------------------------------------
@@ -138,7 +81,8 @@ class Workspace:
         if self._generated is None:
             project = bake(self.root / "generated", init_git="no")
             package = project.name.replace("-", "_")
-            self._generated = readme_commands((project / "README.md").read_text(encoding="utf-8"), package)
+            text = (project / "README.md").read_text(encoding="utf-8")
+            self._generated = extract.readme_commands(text, {package: "<package>"})
         return self._generated
 
     def release(self) -> None:
@@ -255,13 +199,6 @@ def check_generated(workspace: Workspace, command: str) -> None:
     )
 
 
-@dataclass(frozen=True)
-class Rule:
-    kind: str
-    pattern: str
-    run: Callable[[Workspace, str], None]
-
-
 RULES = [
     Rule("install a tool", r"pip install (cruft|cookiecutter)", check_pip_install),
     Rule("cruft create", rf"cruft create {re.escape(TEMPLATE_URL)}( --checkout v[\d.]+)?", cruft_create),
@@ -277,30 +214,10 @@ RULES = [
 
 
 def rule_for(command: str, rules: list[Rule] = RULES) -> Rule:
-    matches = [rule for rule in rules if re.fullmatch(rule.pattern, command)]
-    assert len(matches) == 1, (
-        f"{command!r} matches {[rule.kind for rule in matches] or 'no rule'}: every README command needs "
-        "exactly one way to run in tests/test_readme_commands.py (RULES)"
-    )
-    return matches[0]
+    return extract.rule_for(command, rules, "tests/test_readme_commands.py (RULES)")
 
 
 # --- The tests -------------------------------------------------------------------------------------------
-
-
-def test_the_extractor_joins_continuations_drops_comments_and_splits_chains():
-    text = (
-        "Intro `make help` and `make -n`.\n\n```bash\n# a comment line \\\nmake install && source x  # go\n"
-        "python -m pkg.train a=1 \\\n    'b=[c, d]' \\\n    e=\"f # g && h\"   # trailing\n\n"
-        'git commit -m "a # b"\n```\n\n```python\nimport os\n```\n\n```\nERROR: text\n```\n'
-    )
-    assert readme_commands(text, package="pkg") == [
-        "make install",
-        "source x",
-        "python -m <package>.train a=1 'b=[c, d]' e=\"f # g && h\"",
-        'git commit -m "a # b"',
-        "make help",
-    ]
 
 
 def test_a_command_without_exactly_one_rule_fails():

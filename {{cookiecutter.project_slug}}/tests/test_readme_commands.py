@@ -39,7 +39,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from unittest import mock
@@ -54,6 +53,8 @@ from omegaconf import DictConfig, OmegaConf
 from PIL import Image
 from sklearn.datasets import load_diabetes, load_digits
 from tests.conftest import TINY_RUN, compose_config
+from tests.readme_commands import Rule, readme_commands
+from tests.readme_commands import rule_for as find_rule
 
 from {{ cookiecutter.package_name }} import config as project_config
 from {{ cookiecutter.package_name }}.config import CONFIG_DIR, PROJECT_ROOT, register_resolvers
@@ -81,73 +82,7 @@ NOT_RUN = {
 }
 
 
-# --- Extracting the commands ---------------------------------------------------------------------------
-
-FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", re.MULTILINE | re.DOTALL)
-INLINE_MAKE = re.compile(r"`(make [a-z][a-z-]*)`")
-
-
-def outside_quotes(line: str) -> list[tuple[int, str]]:
-    """(index, character) of each character of `line` that is not inside single or double quotes."""
-    found, quote = [], None
-    for index, character in enumerate(line):
-        if quote:
-            quote = None if character == quote else quote
-        elif character in "'\"":
-            quote = character
-        else:
-            found.append((index, character))
-    return found
-
-
-def without_comment(line: str) -> str:
-    for index, character in outside_quotes(line):
-        if character == "#" and (index == 0 or line[index - 1].isspace()):
-            return line[:index].rstrip()
-    return line.rstrip()
-
-
-def split_chain(line: str) -> list[str]:
-    """`a && b` -> [a, b] (not inside quotes)."""
-    cuts = [index for index, character in outside_quotes(line) if line.startswith("&&", index)]
-    starts, ends = [0, *(cut + 2 for cut in cuts)], [*cuts, len(line)]
-    pieces = [line[start:end] for start, end in zip(starts, ends, strict=True)]
-    return [piece.strip() for piece in pieces if piece.strip()]
-
-
-def shell_commands(script: str) -> list[str]:
-    """The commands of a bash snippet: `\\` continuations joined, comments and blank lines dropped, `&&`
-    chains split."""
-    commands, pending = [], ""
-    for raw in script.splitlines():
-        if not pending and raw.lstrip().startswith("#"):
-            continue
-        line = raw.rstrip()
-        if line.endswith("\\"):
-            pending += line[:-1].strip() + " "
-            continue
-        logical, pending = (pending + line.strip()).strip(), ""
-        commands.extend(split_chain(without_comment(logical)))
-    if pending:
-        commands.extend(split_chain(without_comment(pending.strip())))
-    return commands
-
-
-def readme_commands(text: str, package: str = PACKAGE, slug: str = SLUG) -> list[str]:
-    """Every command of the ```bash blocks, then the inline `make ...` commands of the prose, each once, in
-    order; the package name is written `<package>`, the project's slug `<slug>`."""
-    commands = []
-    for language, body in FENCE.findall(text):
-        if language == "bash":
-            commands.extend(shell_commands(body))
-    prose = FENCE.sub("", text)
-    commands.extend(INLINE_MAKE.findall(prose))
-    named = [re.sub(rf"\b{re.escape(package)}\b", "<package>", command) for command in commands]
-    named = [re.sub(rf"(?<![\w-]){re.escape(slug)}(?![\w])", "<slug>", command) for command in named]
-    return list(dict.fromkeys(named))
-
-
-COMMANDS = readme_commands(README.read_text(encoding="utf-8"))
+COMMANDS = readme_commands(README.read_text(encoding="utf-8"), {PACKAGE: "<package>", SLUG: "<slug>"})
 
 
 # --- The temporary project the commands run in ---------------------------------------------------------
@@ -533,13 +468,6 @@ def check_pins(project: Project, command: str) -> None:
             assert f'"{word}"' in pyproject, f"{word} is not pinned that way in pyproject.toml"
 
 
-@dataclass(frozen=True)
-class Rule:
-    kind: str
-    pattern: str
-    run: Callable[[Project, str], None]
-
-
 RULES = [
     Rule("entry point", rf"python -m <package>\.({'|'.join(ENTRY_POINTS)})( .*)?", run_entry_point),
     Rule("report", r"python -m <package>\.reporting\.dashboard \S+", run_dashboard),
@@ -555,12 +483,7 @@ RULES = [
 
 
 def rule_for(command: str, rules: list[Rule] = RULES) -> Rule:
-    matches = [rule for rule in rules if re.fullmatch(rule.pattern, command)]
-    assert len(matches) == 1, (
-        f"{command!r} matches {[rule.kind for rule in matches] or 'no rule'}: every README command needs "
-        "exactly one way to run in tests/test_readme_commands.py (RULES, or NOT_RUN with the reason)"
-    )
-    return matches[0]
+    return find_rule(command, rules, "tests/test_readme_commands.py (RULES, or NOT_RUN with the reason)")
 
 
 # --- The tests -------------------------------------------------------------------------------------------
@@ -573,7 +496,7 @@ def test_the_extractor_joins_continuations_drops_comments_and_splits_chains():
         "curl -d '{\"a\": 1}'\ndocker build -t my-proj-api . && ls my-proj-2\n```\n\n"
         "```python\nimport os\n```\n\n```\nlogs/ tree\n```\n"
     )
-    assert readme_commands(text, package="pkg", slug="my-proj") == [
+    assert readme_commands(text, {"pkg": "<package>", "my-proj": "<slug>"}) == [
         "make install",
         "source x",
         "python -m <package>.train a=1 'b=[c, d]' e=\"f # g && h\"",

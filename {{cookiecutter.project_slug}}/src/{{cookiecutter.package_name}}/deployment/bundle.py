@@ -15,7 +15,6 @@ No pickle anywhere: loading a bundle never executes code from it. The model clas
 list of this project's models, never imported from a name the bundle gives.
 """
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from safetensors.torch import load_file, save_file
 
 from ..models.image_classifier import ImageClassifier
 from ..models.tabular_mlp import TabularMLP
-from ..utils.run_artifacts import write_json
+from ..utils.run_artifacts import read_json, write_json
 
 BUNDLE_FORMAT = 1
 WEIGHTS_FILE = "model.safetensors"
@@ -37,13 +36,6 @@ CARD_FILE = "MODEL_CARD.md"
 DECISION_FILE = "decision.json"
 COST_PLOT_FILE = "expected_cost.png"
 MODEL_CLASSES = {cls.__name__: cls for cls in (ImageClassifier, TabularMLP)}
-
-
-def read_json(path: Path, default: Any = ...) -> Any:
-    """The JSON file at `path`; `default` when it is absent, if one is given."""
-    if not path.is_file() and default is not ...:
-        return default
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def write_weights_and_config(model, schema: dict[str, Any], directory: Path) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..utils.run_artifacts import read_json
 from .bundle import (
     DECISION_FILE,
     METRICS_FILE,
@@ -21,7 +22,6 @@ from .bundle import (
     SCHEMA_FILE,
     load_model,
     read_config,
-    read_json,
 )
 from .decision import DecisionPolicy
 

@@ -12,7 +12,6 @@ be e-mailed as a single file.
 import argparse
 import base64
 import html
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from sklearn.metrics import classification_report, confusion_matrix
+
+from ..utils.run_artifacts import read_json
 
 REPORT_FILE = "report.html"
 ERRORS_SHOWN = 15
@@ -36,10 +37,6 @@ th, td { border-bottom: 1px solid #eee; padding: 0.3rem 0.6rem; text-align: righ
 th:first-child, td:first-child { text-align: left; }
 img { max-width: 100%; }
 """
-
-
-def read_json(path: Path) -> dict[str, Any] | None:
-    return json.loads(path.read_text()) if path.is_file() else None
 
 
 def read_csv(path: Path) -> pd.DataFrame | None:
@@ -263,10 +260,10 @@ def fairness_section(page: Page, fairness: dict[str, Any]) -> None:
 def build_report(run_dir: Path) -> Path:
     """Write `report.html` into `run_dir` from the files the run wrote there."""
     run_dir = Path(run_dir)
-    written = read_json(run_dir / "metrics.json")
+    written = read_json(run_dir / "metrics.json", default=None)
     if written is None:
         raise FileNotFoundError(f"{run_dir} has no metrics.json: is it the directory of a finished run?")
-    record = read_json(run_dir / "run_record.json")
+    record = read_json(run_dir / "run_record.json", default=None)
     predictions = read_csv(run_dir / "test_predictions.csv")
     history = read_csv(run_dir / "history.csv")
     title = f"{(record or {}).get('task', 'run')}: {run_dir.name}"
@@ -285,7 +282,7 @@ def build_report(run_dir: Path) -> Path:
         else:
             classification_section(page, predictions)
     importance_section(page, run_dir / "explanations")
-    if fairness := read_json(run_dir / "fairness.json"):
+    if fairness := read_json(run_dir / "fairness.json", default=None):
         fairness_section(page, fairness)
     path = run_dir / REPORT_FILE
     path.write_text(page.render(title), encoding="utf-8")

@@ -5,6 +5,7 @@ import json
 import math
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -25,6 +26,13 @@ def json_safe(value: object) -> object:
     if isinstance(value, list | tuple):
         return [json_safe(item) for item in value]
     return value
+
+
+def read_json(path: Path, default: Any = ...) -> Any:
+    """The JSON file at `path`; `default` when it is absent, if one is given (else FileNotFoundError)."""
+    if not path.is_file() and default is not ...:
+        return default
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def write_json(content: object, path: Path) -> Path:
