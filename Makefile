@@ -31,8 +31,8 @@ test: venv  ## Run the template's tests (they bake projects and run the projects
 	$(BIN)/python -m pytest
 
 lint:  venv ## Lint the hooks, the scripts and the template tests
-	$(BIN)/ruff check hooks scripts tests
-	$(BIN)/ruff format --check hooks scripts tests
+	$(BIN)/ruff check hooks scripts tests local_extensions.py
+	$(BIN)/ruff format --check hooks scripts tests local_extensions.py
 
 docs: venv  ## Rewrite the README's options table from cookiecutter.json (a test fails until you do)
 	$(BIN)/python scripts/options_table.py

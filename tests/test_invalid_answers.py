@@ -3,6 +3,7 @@
 import pytest
 from cookiecutter.exceptions import FailedHookException
 
+from local_extensions import TemplateSyntaxInAnswerError
 from tests.conftest import bake
 
 INVALID = [
@@ -45,3 +46,30 @@ def test_an_unknown_choice_is_rejected_before_generation(tmp_path):
     with pytest.raises(ValueError, match="choices are"):
         bake(tmp_path, license="GPL")
     assert list(tmp_path.iterdir()) == []
+
+
+HOSTILE_TEMPLATE_SYNTAX = [
+    {"project_name": "Evil {{ 7*7 }}"},  # would become "Evil 49", project evil-49
+    {"author_name": "{{ ''.__class__.__mro__ }}"},  # would reach into Python objects
+    {"description": "A {% raw %}block"},
+    {"description": "A {# comment #}"},
+]
+
+
+@pytest.mark.parametrize("answers", HOSTILE_TEMPLATE_SYNTAX, ids=[str(a) for a in HOSTILE_TEMPLATE_SYNTAX])
+def test_template_syntax_in_an_answer_is_refused_not_evaluated(tmp_path, answers):
+    (value,) = answers.values()
+    with pytest.raises(TemplateSyntaxInAnswerError, match="contains template syntax") as refused:
+        bake(tmp_path, init_git="no", **answers)
+    assert repr(value) in str(refused.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_shell_and_path_characters_stay_plain_text(tmp_path):
+    description = "Runs $(touch pwned) `touch pwned`; rm -rf ~ | cat > /dev/null & 'quoted' \"double\""
+    project = bake(tmp_path, init_git="no", description=description, author_name="O'Brien; $(id)")
+    assert description in (project / "README.md").read_text(encoding="utf-8")
+    assert not list(tmp_path.rglob("pwned")) and not (project / "pwned").exists()
+    with pytest.raises(FailedHookException):
+        bake(tmp_path / "traversal", init_git="no", project_slug="../escaped")
+    assert not (tmp_path / "escaped").exists()
