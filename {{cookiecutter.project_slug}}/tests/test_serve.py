@@ -51,6 +51,7 @@ def test_health_and_metadata_describe_the_served_model(tables, tabular_bundle):
     metadata = tables.get("/metadata").json()
     assert metadata["labels"] == ["benign", "malignant"] and metadata["task"] == "classification"
     assert metadata["runtime"] == "onnx" and metadata["model_class"] == "TabularMLP"
+    assert metadata["name"] == f"{Predictor.__module__.split('.')[0]}/{tabular_bundle.name}"
     assert (
         metadata["model_sha256"] == hashlib.sha256((tabular_bundle / "model.onnx").read_bytes()).hexdigest()
     )

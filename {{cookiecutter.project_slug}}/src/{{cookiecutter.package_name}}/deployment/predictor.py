@@ -44,6 +44,8 @@ class Predictor:
         # What tells two bundles apart: the graph's hash, and the checkpoint it came from.
         self.model_sha256 = hashlib.sha256((self.model_dir / ONNX_FILE).read_bytes()).hexdigest()
         self.checkpoint = Path(read_json(self.model_dir / REPORT_FILE)["checkpoint"]).name
+        # A readable name: the project and the bundle's folder (e.g. capstone_project/diabetes).
+        self.name = f"{__package__.split('.')[0]}/{self.model_dir.resolve().name}"
         self._run = self._onnx_runner() if runtime == "onnx" else self._torch_runner()
 
     @property
@@ -115,6 +117,7 @@ class Predictor:
 
     def metadata(self) -> dict[str, Any]:
         return {
+            "name": self.name,
             "model_class": self.config["model_class"],
             "model_sha256": self.model_sha256,
             "checkpoint": self.checkpoint,
