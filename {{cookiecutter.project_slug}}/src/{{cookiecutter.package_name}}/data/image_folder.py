@@ -19,7 +19,7 @@ from .base import ClassificationDataModule
 from .fingerprint import folder_fingerprint
 from .image_files import scan_images
 from .splits import stratified_split
-from .transforms import IMAGENET_MEAN, IMAGENET_STD, eval_transform, train_transform
+from .transforms import IMAGENET_MEAN, IMAGENET_STD, eval_resize, eval_transform, train_transform
 
 SPLIT_NAMES = ("train", "val", "test")
 ON_BAD_FILE = ("error", "skip")
@@ -132,7 +132,7 @@ class ImageFolderDataModule(ClassificationDataModule):
             "shape": [3, self.image_size, self.image_size],
             "preprocessing": {
                 "recipe": "resize_centre_crop",
-                "resize": round(self.image_size * 256 / 224),
+                "resize": eval_resize(self.image_size),
                 "image_size": self.image_size,
                 "mean": list(IMAGENET_MEAN),
                 "std": list(IMAGENET_STD),

@@ -24,13 +24,21 @@ def train_transform(
     )
 
 
+def eval_resize(image_size: int) -> int:
+    """Resize a little larger, then centre-crop: the usual ImageNet evaluation recipe (256 -> 224)."""
+    return round(image_size * 256 / 224)
+
+
 def eval_transform(
-    image_size: int, mean: tuple[float, ...] = IMAGENET_MEAN, std: tuple[float, ...] = IMAGENET_STD
+    image_size: int,
+    mean: tuple[float, ...] = IMAGENET_MEAN,
+    std: tuple[float, ...] = IMAGENET_STD,
+    resize: int | None = None,
 ) -> v2.Compose:
-    # Resize a little larger, then centre-crop: the usual ImageNet evaluation recipe (256 -> 224).
+    """Resize the short side to `resize` (default: `eval_resize`), centre-crop, normalise."""
     return v2.Compose(
         [
-            v2.Resize(round(image_size * 256 / 224), antialias=True),
+            v2.Resize(resize or eval_resize(image_size), antialias=True),
             v2.CenterCrop(image_size),
             *to_normalised_tensor(mean, std),
         ]

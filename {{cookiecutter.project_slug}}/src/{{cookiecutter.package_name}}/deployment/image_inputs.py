@@ -12,9 +12,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812
 from PIL import Image
-from torchvision.transforms import v2
 
-from ..data.transforms import to_normalised_tensor
+from ..data.transforms import eval_transform
 
 RECIPES = ("resize_centre_crop", "digits")
 
@@ -29,13 +28,8 @@ class ImageInputs:
             raise ValueError(f"Unknown image preprocessing {self.recipe!r}; this code knows {list(RECIPES)}.")
         settings = self.preprocessing
         if self.recipe == "resize_centre_crop":
-            self.transform = v2.Compose(
-                [
-                    v2.Resize(settings["resize"], antialias=True),
-                    v2.CenterCrop(settings["image_size"]),
-                    *to_normalised_tensor(tuple(settings["mean"]), tuple(settings["std"])),
-                ]
-            )
+            mean, std = tuple(settings["mean"]), tuple(settings["std"])
+            self.transform = eval_transform(settings["image_size"], mean, std, resize=settings["resize"])
         else:
             self.transform = self._digits
 
