@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 from lightning.pytorch import LightningDataModule
-from torch.utils.data import DataLoader, Dataset, Subset, TensorDataset
+from torch.utils.data import DataLoader, Dataset, RandomSampler, Subset, TensorDataset
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,6 +34,20 @@ class SplitDataModule(LightningDataModule):
         self.train_set: Dataset | None = None
         self.val_set: Dataset | None = None
         self.test_set: Dataset | None = None
+        # The training set's order comes from this generator, whose state travels in checkpoints: a resumed
+        # run draws the orders the run left alone would have drawn. Both generators are seeded from the
+        # run's seed (seed_everything) without drawing from torch's global generator, which must hold
+        # only what checkpoints restore (callbacks/random_state.py): dropout, in-process augmentation.
+        self.shuffle_generator = torch.Generator().manual_seed(torch.initial_seed())
+        # Seeds of worker processes, drawn each time a loader starts its workers.
+        self.worker_seed_generator = torch.Generator().manual_seed(torch.initial_seed() + 1)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"shuffle_generator": self.shuffle_generator.get_state()}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        if "shuffle_generator" in state_dict:  # absent from checkpoints of older versions of the project
+            self.shuffle_generator.set_state(state_dict["shuffle_generator"])
 
     def model_arguments(self) -> dict[str, Any]:
         """Keyword arguments the model is built with (number of classes, input size, ...)."""
@@ -66,7 +80,7 @@ class SplitDataModule(LightningDataModule):
         return DataLoader(
             dataset,
             batch_size=self.batch_size,
-            shuffle=shuffle,
+            sampler=RandomSampler(dataset, generator=self.shuffle_generator) if shuffle else None,
             # A last training batch of one example breaks batch norm; dropping it loses nothing, as the
             # shuffle puts a different example there every epoch.
             drop_last=shuffle and len(dataset) % self.batch_size == 1,
@@ -74,6 +88,7 @@ class SplitDataModule(LightningDataModule):
             pin_memory=self.pin_memory,
             # Re-creating worker processes every epoch costs more than a small epoch takes.
             persistent_workers=self.num_workers > 0,
+            generator=self.worker_seed_generator,
         )
 
     def train_dataloader(self) -> DataLoader:
