@@ -6,6 +6,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from {{ cookiecutter.package_name }}.config import CONFIG_DIR, wandb_should_run_offline
+from {{ cookiecutter.package_name }}.config_checks import check_config
 from {{ cookiecutter.package_name }}.utils.distributed import per_device_batch_size
 
 GROUPS = ["data", "model", "optimizer", "scheduler", "trainer", "callbacks", "logger", "debug", "experiment"]
@@ -13,11 +14,14 @@ OPTIONS = [(group, path.stem) for group in GROUPS for path in sorted((CONFIG_DIR
 
 
 @pytest.mark.parametrize(("group", "option"), OPTIONS, ids=[f"{g}={o}" for g, o in OPTIONS])
-def test_every_group_option_composes_and_resolves(make_config, group, option):
-    cfg = make_config("train", f"{group}={option}")
+def test_every_group_option_composes_resolves_and_passes_the_checks(make_config, group, option):
+    # Your own table is the one thing these options require (data.path, data.target: ???).
+    own_table = ["data.path=my.csv", "data.target=price"] if option == "tabular" else []
+    cfg = make_config("train", f"{group}={option}", *own_table)
     resolved = OmegaConf.to_container(cfg, resolve=True)
     assert resolved["task_name"]
     assert Path(resolved["paths"]["output_dir"]).is_dir()
+    check_config(cfg)  # no false alarm on anything the project ships
 
 
 def test_experiments_select_what_they_promise(make_config):
@@ -32,7 +36,9 @@ def test_experiments_select_what_they_promise(make_config):
 @pytest.mark.parametrize("search", ["digits_optuna", "tabular_optuna"])
 def test_sweep_trials_skip_explanations_that_single_runs_write(make_config, search):
     assert make_config("train").explain.after_training is True
-    assert make_config("train", f"hparams_search={search}").explain.after_training is False
+    sweep = make_config("train", f"hparams_search={search}")
+    assert sweep.explain.after_training is False
+    check_config(sweep)
 
 
 def test_runs_started_in_the_same_second_get_different_directories(make_config):

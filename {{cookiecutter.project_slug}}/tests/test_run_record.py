@@ -39,7 +39,7 @@ def read_record(cfg) -> dict:
 
 def test_a_finished_run_records_everything_needed_to_reproduce_it(make_config, tiny_run, monkeypatch):
     monkeypatch.setenv("WANDB_API_KEY", "fake-wandb-key-0c4d1e")
-    cfg = make_config("train", *tiny_run, "seed=7", "+service.password=hunter2-fake")
+    cfg = make_config("train", *tiny_run, "seed=7", "+logger.service.password=hunter2-fake")
     metrics = train(cfg)
 
     record = read_record(cfg)
@@ -56,8 +56,8 @@ def test_a_finished_run_records_everything_needed_to_reproduce_it(make_config, t
     assert record["data"]["dataset"] == "scikit-learn digits"
     assert record["data"]["samples"] == 1797
     # The secret from the command line is masked where it is a value and wherever else it appears.
-    assert record["config"]["service"]["password"] == REDACTED
-    assert "+service.password=<redacted>" in record["overrides"]
+    assert record["config"]["logger"]["service"]["password"] == REDACTED
+    assert "+logger.service.password=<redacted>" in record["overrides"]
     text = json.dumps(record)
     assert "hunter2-fake" not in text
     assert "fake-wandb-key-0c4d1e" not in text

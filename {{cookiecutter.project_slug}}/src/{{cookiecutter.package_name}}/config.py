@@ -51,6 +51,14 @@ def cluster_devices_per_node() -> int | str:
     return "auto"
 
 
+def writable_dir(directory: str) -> str:
+    """`directory`, once it is known to be writable (created if needed); else a clear error with the fix."""
+    from {{ cookiecutter.package_name }}.utils.output_checks import check_writable
+
+    check_writable(Path(directory))
+    return directory
+
+
 RESOLVERS = {
     "project_root": (lambda: str(PROJECT_ROOT), False),
     # use_cache: one value per config, so every interpolation of the run directory agrees.
@@ -58,6 +66,7 @@ RESOLVERS = {
     "wandb_offline": (wandb_should_run_offline, False),
     "cluster_nodes": (cluster_nodes, False),
     "cluster_devices_per_node": (cluster_devices_per_node, False),
+    "writable_dir": (writable_dir, True),
 }
 
 

@@ -15,6 +15,7 @@ import hydra
 from omegaconf import DictConfig
 
 from {{ cookiecutter.package_name }}.config import CONFIG_DIR, register_resolvers
+from {{ cookiecutter.package_name }}.config_checks import check_config
 
 register_resolvers()
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     `run_record.json` in the evaluation's run directory records the run, however it ends."""
     from {{ cookiecutter.package_name }}.reporting.run_record import recorded_run
 
+    check_config(cfg)
     with recorded_run(cfg) as record:
         metrics = evaluate_checkpoint(cfg, record)
         record.update(metrics=metrics)

@@ -14,6 +14,7 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from {{ cookiecutter.package_name }}.config import CONFIG_DIR, register_resolvers
+from {{ cookiecutter.package_name }}.config_checks import check_config
 
 register_resolvers()
 log = logging.getLogger(__name__)
@@ -23,9 +24,11 @@ INTERRUPTED_EXIT_CODE = 143
 def train(cfg: DictConfig) -> dict[str, float]:
     """Fit and test as `cfg` says; returns the final metrics (validation, best validation and test).
 
-    `run_record.json` in the run directory records the run, however it ends."""
+    `run_record.json` in the run directory records the run, however it ends. A configuration with
+    problems is refused before anything runs (config_checks.py)."""
     from {{ cookiecutter.package_name }}.reporting.run_record import recorded_run
 
+    check_config(cfg)
     with recorded_run(cfg) as record:
         metrics = fit_and_test(cfg, record)
         record.update(metrics=metrics)
@@ -49,6 +52,7 @@ def fit_and_test(cfg: DictConfig, record) -> dict[str, float]:
         instantiate_callbacks,
         instantiate_loggers,
     )
+    from {{ cookiecutter.package_name }}.utils.output_checks import check_run_outputs
     from {{ cookiecutter.package_name }}.utils.run_artifacts import to_floats
 
     output_dir = Path(cfg.paths.output_dir)
@@ -76,6 +80,7 @@ def fit_and_test(cfg: DictConfig, record) -> dict[str, float]:
 
         callbacks.append(OptunaPruning(**cfg.optuna_trial, monitor=cfg.monitor.metric))
     trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=instantiate_loggers(cfg.get("logger")))
+    check_run_outputs((Path(c.dirpath) for c in callbacks if getattr(c, "dirpath", None)), model)
     if cfg.get("global_batch_size"):
         datamodule.batch_size = per_device_batch_size(cfg.global_batch_size, trainer.world_size)
         log.info("Global batch %d: %d per process.", cfg.global_batch_size, datamodule.batch_size)

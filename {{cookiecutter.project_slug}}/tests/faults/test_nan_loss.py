@@ -52,3 +52,21 @@ def test_the_last_good_checkpoint_survives_a_nan_later_in_training(make_config, 
     assert all(
         torch.isfinite(weight).all() for weight in last["state_dict"].values() if weight.is_floating_point()
     )
+
+
+def test_a_nan_validation_metric_never_becomes_best(make_config, tiny_run, monkeypatch):
+    original_step = ImageClassifier.validation_step
+
+    def step_that_breaks(self, batch, batch_idx):
+        if not self.trainer.sanity_checking:
+            images, labels = batch
+            batch = (images * float("nan"), labels)
+        return original_step(self, batch, batch_idx)
+
+    monkeypatch.setattr(ImageClassifier, "validation_step", step_that_breaks)
+    cfg = make_config("train", *tiny_run, *RUN, "monitor.metric=val/loss", "monitor.mode=min")
+    with pytest.raises(NonFiniteLossError, match=r"monitored metric val/loss is nan after epoch 0"):
+        train(cfg)
+    # The first epoch's checkpoint would have been "best" whatever its score: none was saved.
+    checkpoints = Path(cfg.paths.output_dir) / "checkpoints"
+    assert [path.name for path in checkpoints.iterdir()] == ["on_exception.ckpt"]
