@@ -12,6 +12,7 @@ from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
 from {{ cookiecutter.package_name }}.config_checks import ConfigError
 from {{ cookiecutter.package_name }}.train import train
 
+TRAIN_MODULE = "{{ cookiecutter.package_name }}.train"
 MISSING_TABLE = ["experiment=tabular", "data.path=/nowhere/at/all.csv", "data.target=price"]
 
 
@@ -50,7 +51,7 @@ def test_a_required_value_left_unset_is_asked_for(make_config):
 
 
 def run_train(*overrides: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "{{ cookiecutter.package_name }}.train", *overrides, "--cfg", "job"]
+    command = [sys.executable, "-m", TRAIN_MODULE, *overrides, "--cfg", "job"]
     return subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
 
 

@@ -19,6 +19,7 @@ from {{ cookiecutter.package_name }}.callbacks.random_state import RandomStateCh
 from {{ cookiecutter.package_name }}.utils.checkpoints import LAST_CHECKPOINT_NAME
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+TRAIN_MODULE = "{{ cookiecutter.package_name }}.train"
 KILL_SWITCH_DIR = str(Path(__file__).parent)  # kill_switch.py, beside this file, outside the package
 # Dropout and a shuffled training set make every epoch depend on the random state the epoch before left.
 RUN = [
@@ -40,15 +41,14 @@ RUN = [
 
 def train_in_a_process(*overrides: str, log_dir: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "{{ cookiecutter.package_name }}.train", *RUN, *overrides, f"paths.log_dir={log_dir}"],
+        [sys.executable, "-m", TRAIN_MODULE, *RUN, *overrides, f"paths.log_dir={log_dir}"],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
         timeout=600,
-        # The kill switch lives beside this file, outside the package.
         env={
             **os.environ,
-            "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]),
+            "PYTHONPATH": os.pathsep.join([KILL_SWITCH_DIR, os.environ.get("PYTHONPATH", "")]),
         },
     )
 
