@@ -7,12 +7,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hydra import compose, initialize_config_dir
-from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, open_dict
+from omegaconf import DictConfig
 from PIL import Image
 
-from {{ cookiecutter.package_name }}.config import CONFIG_DIR, register_resolvers
+from {{ cookiecutter.package_name }}.config import compose_run_config
 
 # A real but tiny run: one epoch of two batches, checkpoints and metrics included.
 TINY_RUN = [
@@ -32,28 +30,12 @@ TINY_RUN = [
 ]
 
 
-def compose_config(config_name: str, overrides: list[str], log_dir: Path) -> DictConfig:
-    """What `python -m <package>.<config_name> <overrides>` would run, with its run directory in log_dir."""
-    register_resolvers()
-    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose(
-            config_name, overrides=[*overrides, f"paths.log_dir={log_dir}"], return_hydra_config=True
-        )
-    output_dir = Path(cfg.hydra.run.dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    HydraConfig().set_config(cfg)
-    with open_dict(cfg):
-        cfg.paths.output_dir = str(output_dir)
-        del cfg["hydra"]  # Hydra's own settings: kept by HydraConfig, as during a real run
-    return cfg
-
-
 @pytest.fixture
 def make_config(tmp_path: Path) -> Callable[..., DictConfig]:
     """make_config("train", "data=digits", ...) -> a composed config whose outputs stay in tmp_path."""
 
     def make(config_name: str, *overrides: str) -> DictConfig:
-        return compose_config(config_name, list(overrides), tmp_path / "logs")
+        return compose_run_config(config_name, list(overrides), tmp_path / "logs")
 
     return make
 
@@ -77,7 +59,7 @@ def train_tiny(overrides: list[str], log_dir: Path) -> Path:
     """A tiny training run (no explanations); returns its last checkpoint."""
     from {{ cookiecutter.package_name }}.train import train
 
-    cfg = compose_config("train", [*TINY_RUN, *overrides, "explain.after_training=false"], log_dir)
+    cfg = compose_run_config("train", [*TINY_RUN, *overrides, "explain.after_training=false"], log_dir)
     train(cfg)
     return Path(cfg.paths.output_dir) / "checkpoints" / "last.ckpt"
 
@@ -90,7 +72,7 @@ def best_checkpoint_of(last: Path) -> Path:
 def export_bundle(checkpoint: Path, overrides: list[str], log_dir: Path) -> Path:
     from {{ cookiecutter.package_name }}.export import export
 
-    cfg = compose_config("export", [*overrides, f"ckpt_path={checkpoint}"], log_dir)
+    cfg = compose_run_config("export", [*overrides, f"ckpt_path={checkpoint}"], log_dir)
     return export(cfg)
 
 

@@ -26,9 +26,11 @@ class ResourceReferences(HTMLParser):
 
 @pytest.fixture(scope="module")
 def image_report(tmp_path_factory) -> Path:
-    from tests.conftest import TINY_RUN, compose_config
+    from tests.conftest import TINY_RUN
 
-    cfg = compose_config("train", [*TINY_RUN, "trainer.max_epochs=2"], tmp_path_factory.mktemp("logs"))
+    from {{ cookiecutter.package_name }}.config import compose_run_config
+
+    cfg = compose_run_config("train", [*TINY_RUN, "trainer.max_epochs=2"], tmp_path_factory.mktemp("logs"))
     train(cfg)
     return Path(cfg.paths.output_dir) / "report.html"
 

@@ -8,8 +8,9 @@ import onnxruntime
 import pytest
 import torch
 from safetensors.torch import load_file
-from tests.conftest import best_checkpoint_of, compose_config
+from tests.conftest import best_checkpoint_of
 
+from {{ cookiecutter.package_name }}.config import compose_run_config
 from {{ cookiecutter.package_name }}.deployment.bundle import load_model, read_config
 from {{ cookiecutter.package_name }}.export import export
 from {{ cookiecutter.package_name }}.models.tabular_mlp import TabularMLP
@@ -106,7 +107,7 @@ def test_best_exports_the_best_checkpoint_of_with_its_metrics(make_config, tabul
     run_dir = tabular_checkpoint.parent.parent
     tested = json.loads((run_dir / "metrics.json").read_text())
     overrides = ["experiment=tabular_breast_cancer", "ckpt_path=best", f"output_dir={tmp_path / 'best'}"]
-    bundle = export(compose_config("export", overrides, log_dir=run_dir.parents[2]))  # the run's logs/
+    bundle = export(compose_run_config("export", overrides, log_dir=run_dir.parents[2]))  # the run's logs/
     report = json.loads((bundle / "export_report.json").read_text())
     assert report["checkpoint"] == tested["checkpoint"] == str(best_checkpoint_of(tabular_checkpoint))
     assert report["checkpoint"] != str(tabular_checkpoint)  # the tested epoch_000.ckpt, not last.ckpt

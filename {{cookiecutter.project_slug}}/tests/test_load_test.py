@@ -12,8 +12,9 @@ import pandas as pd
 import pytest
 import uvicorn
 from fastapi import FastAPI, Response
-from tests.conftest import compose_config, export_bundle, train_tiny
+from tests.conftest import export_bundle, train_tiny
 
+from {{ cookiecutter.package_name }}.config import compose_run_config
 from {{ cookiecutter.package_name }}.data.tabular_columns import parse_dates
 from {{ cookiecutter.package_name }}.deployment.api import record_model
 from {{ cookiecutter.package_name }}.deployment.load_test import example_records, main, run_load_test
@@ -29,7 +30,7 @@ def tabular_app(tmp_path_factory) -> FastAPI:
     logs = tmp_path_factory.mktemp("logs")
     data = ["experiment=tabular_synthetic"]
     bundle = export_bundle(train_tiny(data, logs), [*data, "export.parity_examples=8"], logs)
-    return build_app(compose_config("serve", [f"model_dir={bundle}"], logs))
+    return build_app(compose_run_config("serve", [f"model_dir={bundle}"], logs))
 
 
 @contextmanager

@@ -29,10 +29,10 @@ def run_predict(make_config, bundle: Path, source: Path, output: Path, *override
 @pytest.fixture(scope="module")
 def evaluated(tabular_checkpoint, tmp_path_factory) -> tuple[dict, pd.DataFrame]:
     """eval's metrics on the whole test split, and its test_predictions.csv."""
-    from tests.conftest import compose_config
+    from {{ cookiecutter.package_name }}.config import compose_run_config
 
     overrides = ["experiment=tabular_breast_cancer", f"ckpt_path={tabular_checkpoint}", "trainer=cpu"]
-    cfg = compose_config(
+    cfg = compose_run_config(
         "eval", [*overrides, "callbacks.rich_progress_bar=null"], tmp_path_factory.mktemp("logs")
     )
     metrics = evaluate(cfg)

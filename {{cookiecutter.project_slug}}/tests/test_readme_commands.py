@@ -52,12 +52,17 @@ from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig, OmegaConf
 from PIL import Image
 from sklearn.datasets import load_diabetes, load_digits
-from tests.conftest import TINY_RUN, compose_config
+from tests.conftest import TINY_RUN
 from tests.readme_commands import Rule, readme_commands
 from tests.readme_commands import rule_for as find_rule
 
 from {{ cookiecutter.package_name }} import config as project_config
-from {{ cookiecutter.package_name }}.config import CONFIG_DIR, PROJECT_ROOT, register_resolvers
+from {{ cookiecutter.package_name }}.config import (
+    CONFIG_DIR,
+    PROJECT_ROOT,
+    compose_run_config,
+    register_resolvers,
+)
 
 PACKAGE = project_config.__name__.split(".")[0]
 README = PROJECT_ROOT / "README.md"
@@ -130,7 +135,7 @@ class Project:
     def configured(self, config_name: str, overrides: list[str]) -> DictConfig:
         """The config of a run, with its run directory under the project's logs/ (as conftest does)."""
         tiny = tiny_overrides(config_name, overrides)
-        return compose_config(
+        return compose_run_config(
             config_name, [*overrides, *tiny, f"paths.root_dir={self.root}"], self.root / "logs"
         )
 

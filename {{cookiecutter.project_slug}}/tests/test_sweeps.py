@@ -18,6 +18,7 @@ from optuna.trial import TrialState
 
 from {{ cookiecutter.package_name }}.callbacks.optuna_pruning import OptunaPruning
 from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
+from {{ cookiecutter.package_name }}.config_checks import ConfigError
 from {{ cookiecutter.package_name }}.sweeps.runner import SweepFailedError, run_study
 from {{ cookiecutter.package_name }}.sweeps.search_space import parse_search_space
 
@@ -115,6 +116,16 @@ def test_a_sweep_runs_the_requested_trials_and_writes_its_summary(tmp_path):
     positions = [page.index(f"<td>{value:.4g}</td>") for value in values]
     assert positions == sorted(positions)
     assert f"Best: trial {summary['best']['number']}" in page
+
+
+def test_a_configuration_error_stops_the_sweep_at_its_first_trial(tmp_path):
+    def misspelled(values: dict[str, str]) -> float:
+        raise ConfigError("model.dropot: ... Did you mean dropout?")
+
+    sweeper = make_sweeper(tmp_path, misspelled, n_trials=4)
+    with pytest.raises(ConfigError, match="Did you mean dropout"):
+        run_study(sweeper, [])
+    assert len(sweeper.launcher.launched) == 1  # not one trial per configuration problem
 
 
 def test_a_killed_sweep_resumes_without_repeating_finished_trials(tmp_path):

@@ -5,7 +5,7 @@ import os
 import secrets
 from pathlib import Path
 
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 # The project is installed in editable mode (`pip install -e .`), so the package sits at
 # <root>/src/<package>/ and the configs next to it at <root>/configs/.
@@ -51,11 +51,41 @@ def cluster_devices_per_node() -> int | str:
     return "auto"
 
 
+def on_gpu(accelerator: str) -> bool:
+    """Whether training runs on an NVIDIA GPU: `gpu` or `cuda`, or `auto` with one present."""
+    if accelerator in ("gpu", "cuda"):
+        return True
+    if accelerator != "auto":
+        return False
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def gpu_precision() -> str:
+    """bf16 mixed precision where the GPU has it (Ampere and newer): fp32's range, so no loss scaling;
+    else fp16 mixed precision, with Lightning's loss scaling."""
+    import torch
+
+    return "bf16-mixed" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "16-mixed"
+
+
+def default_workers() -> int:
+    """Data-loading processes for decoded images: one core stays with the training loop; more than 8 rarely
+    help one GPU."""
+    return max(1, min(8, len(os.sched_getaffinity(0)) - 1))
+
+
 def writable_dir(directory: str) -> str:
     """`directory`, once it is known to be writable (created if needed); else a clear error with the fix."""
-    from {{ cookiecutter.package_name }}.utils.output_checks import check_writable
+    from .utils.output_checks import OutputDirectoryError, check_writable
 
-    check_writable(Path(directory))
+    try:
+        check_writable(Path(directory))
+    except OutputDirectoryError as error:
+        # Raised inside Hydra's config resolution, an exception becomes pages of traceback that bury the
+        # message; this is the one line that says what to do.
+        raise SystemExit(f"Error: {error}") from None
     return directory
 
 
@@ -67,12 +97,35 @@ RESOLVERS = {
     "cluster_nodes": (cluster_nodes, False),
     "cluster_devices_per_node": (cluster_devices_per_node, False),
     "writable_dir": (writable_dir, True),
+    "on_gpu": (on_gpu, False),
+    "gpu_precision": (gpu_precision, False),
+    "default_workers": (default_workers, False),
+    "negate": (lambda value: not value, False),
 }
 
 
 def register_resolvers() -> None:
-    """Register `${project_root:}`, `${run_suffix:}`, `${wandb_offline:}`, `${cluster_nodes:}` and
-    `${cluster_devices_per_node:}` (once)."""
+    """Register the resolvers of RESOLVERS (`${project_root:}`, `${on_gpu:gpu}`, ...) once."""
     for name, (resolver, use_cache) in RESOLVERS.items():
         if not OmegaConf.has_resolver(name):
             OmegaConf.register_new_resolver(name, resolver, use_cache=use_cache)
+
+
+def compose_run_config(config_name: str, overrides: list[str], log_dir: Path) -> DictConfig:
+    """What `python -m <package>.<config_name> <overrides>` would run, with its run directory under
+    `log_dir`, for calling an entry point's function in-process (tests, benchmarks)."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.hydra_config import HydraConfig
+
+    register_resolvers()
+    with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose(
+            config_name, overrides=[*overrides, f"paths.log_dir={log_dir}"], return_hydra_config=True
+        )
+    output_dir = Path(cfg.hydra.run.dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    HydraConfig().set_config(cfg)
+    with open_dict(cfg):
+        cfg.paths.output_dir = str(output_dir)
+        del cfg["hydra"]  # Hydra's own settings: kept by HydraConfig, as during a real run
+    return cfg

@@ -80,9 +80,10 @@ class TrainSchema:
     `Any` here: each is checked against the signature of its `_target_`."""
 
     task_name: str = MISSING
-    tags: list[str] = dataclasses.field(default_factory=list)
+    tags: list[str] | None = dataclasses.field(default_factory=list)
     seed: int | None = None
     global_batch_size: int | None = None
+    compile: bool = False
     ckpt_path: str | None = None
     monitor: MonitorSchema = dataclasses.field(default_factory=MonitorSchema)
     optimized_metric: str | None = None
@@ -165,7 +166,10 @@ def target_problems(cfg: DictConfig) -> Iterator[str]:
 def signature_schema(target: Callable) -> tuple[type, bool]:
     """A dataclass with one field per argument of `target`, typed where the annotation is a plain type
     (int, float, bool, str or an optional one), and whether `target` also takes any other keyword."""
-    parameters = inspect.signature(target).parameters.values()
+    try:
+        parameters = inspect.signature(target).parameters.values()
+    except (TypeError, ValueError):  # builtins (torch.device, dict) have none: any key may be right
+        return dataclasses.make_dataclass("AnySchema", []), True
     try:
         hints = typing.get_type_hints(target.__init__ if inspect.isclass(target) else target)
     except Exception:  # noqa: BLE001 - unresolvable annotations only cost the type checks
@@ -206,23 +210,34 @@ def node_problems(
             if not accepts_any_key:
                 yield unknown_key(key_path, str(key), valid, owner)
             continue
+        nested = nested_schema(schema, str(key))
+        child = node._get_node(key)
+        if nested is not None and isinstance(child, DictConfig) and is_container(child):
+            yield from node_problems(child, nested, key_path, accepts_any_key=False)
+            continue
         try:
             value = node[key]  # resolved, so an interpolation is checked by the value it stands for
+            if isinstance(value, DictConfig | ListConfig):
+                value = OmegaConf.to_container(value, resolve=True)
         except OmegaConfBaseException:
             continue  # it fails later, with its own message, where it is used
-        if isinstance(value, DictConfig | ListConfig):
-            value = OmegaConf.to_container(value, resolve=True)
         try:
             OmegaConf.merge(structured, {key: value})
         except OmegaConfBaseException as error:
             yield f"{key_path}: {str(error).splitlines()[0]}"
 
 
+def nested_schema(schema: type, key: str) -> type | None:
+    """The dataclass of field `key` of `schema`, when it is one (monitor, report, explain, paths)."""
+    kind = next(field.type for field in dataclasses.fields(schema) if field.name == key)
+    return kind if dataclasses.is_dataclass(kind) else None
+
+
 def unknown_key(key_path: str, key: str, valid: list[str], owner: str | None) -> str:
     where = (
         f"{owner} takes no argument '{key}'"
         if owner
-        else f"'{key}' is not a setting (a new one your code reads goes into TrainSchema in config_checks.py)"
+        else f"'{key}' is not a setting (a new one your code reads goes into the schemas of config_checks.py)"
     )
     close = difflib.get_close_matches(key, valid, n=3, cutoff=0.6)
     hint = f" Did you mean {' or '.join(close)}?" if close else ""

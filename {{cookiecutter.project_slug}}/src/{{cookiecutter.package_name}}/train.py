@@ -88,6 +88,10 @@ def fit_and_test(cfg: DictConfig, record) -> dict[str, float]:
     for logger in trainer.loggers:
         logger.log_hyperparams(hyperparameters)
 
+    if cfg.get("compile"):
+        # torch.compile of the forward pass, in place: faster steps after a one-off compilation (seconds to
+        # minutes); the training step's logging stays eager, and the weights' names, so checkpoints, stay.
+        model.compile()
     try:
         trainer.fit(model, datamodule=datamodule, ckpt_path=resume_from, weights_only=True)
     except SIGTERMException:

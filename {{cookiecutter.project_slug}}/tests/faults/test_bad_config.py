@@ -28,6 +28,8 @@ def test_every_problem_is_listed_with_its_path_before_any_data_is_loaded(make_co
         "monitor.mode=maximum",
         "seed=abc",
         "data.batch_size=???",
+        "+explain.sample=3",
+        "+trainer.plugins={_target_:torch.device,type:cpu}",  # a builtin: no signature to check against
     )
     with pytest.raises(ConfigError) as refused:
         train(cfg)
@@ -42,6 +44,8 @@ def test_every_problem_is_listed_with_its_path_before_any_data_is_loaded(make_co
     assert "monitor.mode: 'maximum' is not one of min, max." in message
     assert "seed: Value 'abc'" in message
     assert "data.batch_size: a value is required (???)" in message
+    assert "explain.sample: 'sample' is not a setting" in message and "Did you mean samples?" in message
+    assert "trainer.plugins" not in message
     assert not list(Path(cfg.paths.output_dir).glob("*.json"))  # not even a run record: nothing ran
 
 

@@ -1,7 +1,9 @@
 """Carries the global random states (PyTorch's on the CPU and the GPU, NumPy's, Python's) in every
 checkpoint and restores them on resume, so that a resumed run draws the same dropout masks and
 in-process augmentations as the run left alone. The training set's order has its own generator, saved by
-the DataModule (data/base.py); together they make a resume from an end-of-epoch checkpoint exact."""
+the DataModule (data/base.py); together they make a resume from an end-of-epoch checkpoint exact.
+Lightning restores them too when it tests a checkpoint (`ckpt_path=best`): testing draws nothing random.
+Under DDP, Lightning's DistributedSampler orders the data by seed and epoch, which a resume also repeats."""
 
 import random
 from typing import Any

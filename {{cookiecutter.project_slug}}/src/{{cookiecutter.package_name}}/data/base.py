@@ -23,6 +23,20 @@ def labels_of(dataset: Dataset) -> list[int]:
     return list(dataset.targets)  # torchvision's ImageFolder and CIFAR10
 
 
+class InMemoryTensors(TensorDataset):
+    """Tensors already in memory, fetched a batch at a time: one indexing per tensor, instead of one per
+    example and a stack of the examples, which costs more than a small model's whole training step."""
+
+    def __getitems__(self, indices: list[int]) -> tuple[torch.Tensor, ...]:
+        index = torch.as_tensor(indices)
+        return tuple(tensor[index] for tensor in self.tensors)
+
+
+def already_a_batch(batch: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]:
+    """The collate function of InMemoryTensors, whose fetch returns whole batches."""
+    return batch
+
+
 class SplitDataModule(LightningDataModule):
     """Subclasses fill `train_set`, `val_set` and `test_set` in `setup` and say what the model needs."""
 
@@ -38,9 +52,10 @@ class SplitDataModule(LightningDataModule):
         # run draws the orders the run left alone would have drawn. Both generators are seeded from the
         # run's seed (seed_everything) without drawing from torch's global generator, which must hold
         # only what checkpoints restore (callbacks/random_state.py): dropout, in-process augmentation.
-        self.shuffle_generator = torch.Generator().manual_seed(torch.initial_seed())
+        # Offsets keep the three streams (weights, order, workers) apart though they share the seed.
+        self.shuffle_generator = torch.Generator().manual_seed(torch.initial_seed() + 1)
         # Seeds of worker processes, drawn each time a loader starts its workers.
-        self.worker_seed_generator = torch.Generator().manual_seed(torch.initial_seed() + 1)
+        self.worker_seed_generator = torch.Generator().manual_seed(torch.initial_seed() + 2)
 
     def state_dict(self) -> dict[str, Any]:
         return {"shuffle_generator": self.shuffle_generator.get_state()}
@@ -77,8 +92,10 @@ class SplitDataModule(LightningDataModule):
     def _loader(self, dataset: Dataset | None, shuffle: bool) -> DataLoader:
         if dataset is None:
             raise RuntimeError(f"{type(self).__name__}.setup() must run before its dataloaders are used.")
+        in_memory = isinstance(dataset, TensorDataset)
         return DataLoader(
-            dataset,
+            InMemoryTensors(*dataset.tensors) if in_memory else dataset,
+            collate_fn=already_a_batch if in_memory else None,
             batch_size=self.batch_size,
             sampler=RandomSampler(dataset, generator=self.shuffle_generator) if shuffle else None,
             # A last training batch of one example breaks batch norm; dropping it loses nothing, as the

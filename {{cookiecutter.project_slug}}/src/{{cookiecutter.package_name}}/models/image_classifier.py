@@ -5,7 +5,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import torch
-from lightning.pytorch import LightningModule
 from torch import nn
 from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix, MulticlassF1Score
@@ -13,6 +12,7 @@ from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionM
 from .backbones import RESNET18_FEATURES, build_resnet18_backbone
 from .hparams import as_plain_dict
 from .optimization import configure_optimization
+from .step_logging import StepLogging
 
 
 def classification_metrics(num_classes: int, sync_on_compute: bool = True) -> MetricCollection:
@@ -26,7 +26,7 @@ def classification_metrics(num_classes: int, sync_on_compute: bool = True) -> Me
     )
 
 
-class ImageClassifier(LightningModule):
+class ImageClassifier(StepLogging):
     """Hyperparameters are plain values so that `save_hyperparameters` keeps checkpoints safe to load.
 
     `optimizer` and `scheduler` come from `configs/optimizer/` and `configs/scheduler/` and are built in
@@ -42,6 +42,7 @@ class ImageClassifier(LightningModule):
         weights: str | None = None,
         freeze_backbone: bool = False,
         dropout: float = 0.0,
+        channels_last: bool = False,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(
@@ -55,6 +56,7 @@ class ImageClassifier(LightningModule):
                 "weights": None,
                 "freeze_backbone": bool(freeze_backbone),
                 "dropout": float(dropout),
+                "channels_last": bool(channels_last),
             }
         )
         self.backbone = build_resnet18_backbone(weights)
@@ -62,6 +64,9 @@ class ImageClassifier(LightningModule):
         if freeze_backbone:
             self.backbone.requires_grad_(False)
         self.loss = nn.CrossEntropyLoss()
+        if channels_last:
+            # NHWC: the layout GPU convolution kernels prefer with mixed precision; same results.
+            self.to(memory_format=torch.channels_last)
 
         metrics = classification_metrics(num_classes)
         self.train_metrics = metrics.clone(prefix="train/")
@@ -81,6 +86,8 @@ class ImageClassifier(LightningModule):
         )
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
+        if self.hparams.channels_last:
+            images = images.contiguous(memory_format=torch.channels_last)
         return self.head(self.backbone(images))
 
     def predictions(self, logits: torch.Tensor) -> torch.Tensor:
@@ -99,21 +106,22 @@ class ImageClassifier(LightningModule):
         return {}
 
     def on_train_epoch_start(self) -> None:
+        super().on_train_epoch_start()
         # A fully frozen backbone is a fixed feature extractor: eval mode keeps its batch-norm statistics
         # too. Once a fine-tuning schedule unfreezes it, it trains like the rest.
         frozen = not any(parameter.requires_grad for parameter in self.backbone.parameters())
         self.backbone.train(not frozen)
 
+    def loss_of(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """The training loss of the network's `logits` for `labels`."""
+        return self.loss(logits, labels)
+
     def _shared_step(self, batch: tuple[torch.Tensor, torch.Tensor], metrics: MetricCollection, stage: str):
         images, labels = batch
         logits = self(images)
-        loss = self.loss(logits, labels)
+        loss = self.loss_of(logits, labels)
         metrics.update(logits, labels)
-        on_step = stage == "train"
-        # Validation and test losses are averaged over every device; the training loss stays per-device
-        # because synchronising it on every step would cost a collective call per batch.
-        self.log(f"{stage}/loss", loss, on_step=on_step, on_epoch=True, prog_bar=True, sync_dist=not on_step)
-        self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=True)
+        self.log_step(stage, loss, metrics)
         return loss, logits, labels
 
     def training_step(self, batch, batch_idx: int) -> torch.Tensor:

@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import torch
-from lightning.pytorch import LightningModule
 from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassConfusionMatrix
 
@@ -14,6 +13,7 @@ from ..data.tabular_preprocessing import in_target_units
 from .hparams import as_plain_dict
 from .mlp import build_mlp
 from .optimization import configure_optimization
+from .step_logging import StepLogging
 from .tabular_objectives import (
     REGRESSION,
     build_loss,
@@ -24,7 +24,7 @@ from .tabular_objectives import (
 )
 
 
-class TabularMLP(LightningModule):
+class TabularMLP(StepLogging):
     def __init__(
         self,
         input_size: int,
@@ -107,7 +107,8 @@ class TabularMLP(LightningModule):
         num_classes = None if self.is_regression else len(self.hparams.class_names)
         return task_metrics(self.hparams.task, num_classes, sync_on_compute=False)
 
-    def _loss(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    def loss_of(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """The training loss of the network's `outputs` for `targets`."""
         if self.is_regression or self.hparams.loss == "bce":
             return self.loss(outputs.squeeze(-1), targets.float())
         return self.loss(outputs, targets)
@@ -119,14 +120,11 @@ class TabularMLP(LightningModule):
     def _shared_step(self, batch, metrics: MetricCollection, stage: str):
         inputs, targets = batch
         outputs = self(inputs)
-        loss = self._loss(outputs, targets)
+        loss = self.loss_of(outputs, targets)
         predictions = self.predictions(outputs.detach())
         metric_targets = self.target_values(targets)
         metrics.update(predictions, metric_targets)
-        on_step = stage == "train"
-        # As in the image model: val/test losses are averaged over devices, the per-step training loss is not.
-        self.log(f"{stage}/loss", loss, on_step=on_step, on_epoch=True, prog_bar=True, sync_dist=not on_step)
-        self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=stage != "train")
+        self.log_step(stage, loss, metrics)
         return loss, predictions, metric_targets
 
     def training_step(self, batch, batch_idx: int) -> torch.Tensor:

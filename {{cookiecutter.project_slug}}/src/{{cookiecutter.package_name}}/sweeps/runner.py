@@ -18,6 +18,7 @@ from omegaconf import OmegaConf
 from optuna.distributions import BaseDistribution, distribution_to_json
 from optuna.trial import Trial, TrialState
 
+from ..config_checks import ConfigError
 from .search_space import parse_search_space, trial_overrides
 from .summary import write_summary, write_sweep_report
 
@@ -138,6 +139,16 @@ def record(study: optuna.Study, trial: Trial, job: JobReturn) -> None:
     fail(study, trial, failure)
 
 
+def raise_configuration_error(job: JobReturn) -> None:
+    """A bad configuration fails every trial alike: stop the sweep instead of spending its trials."""
+    try:
+        job.return_value  # noqa: B018 - raises the job's own error, if it had one
+    except ConfigError:
+        raise
+    except Exception:  # noqa: BLE001 - other failures are the trial's own, recorded already
+        return
+
+
 def run_study(sweeper: Any, arguments: Sequence[str]) -> optuna.Study:
     """The sweep: ask the study for trials in batches of n_jobs, launch them, record their outcomes."""
     searched, fixed = parse_search_space(sweeper.params, arguments)
@@ -178,6 +189,8 @@ def run_study(sweeper: Any, arguments: Sequence[str]) -> optuna.Study:
         for trial, job in zip(batch, jobs, strict=True):
             record(study, trial, job)
         write_summary(study, sweep_dir, sweeper.n_trials, failed_trials(study), interrupted_trials(study))
+        for job in jobs:
+            raise_configuration_error(job)
 
     summary = write_summary(
         study, sweep_dir, sweeper.n_trials, failed_trials(study), interrupted_trials(study)

@@ -16,14 +16,18 @@ CHECKPOINT_SIZE_PER_WEIGHT_BYTES = 3
 # Logs, reports, predictions, explanations and the exported bundle.
 OTHER_OUTPUTS_BYTES = 100 * 2**20
 FIX = "choose another folder with paths.log_dir=<folder> (or fix its permissions)"
+CHECKPOINT_FIX = (
+    "choose another folder with paths.log_dir=<folder>, or with callbacks.<name>.dirpath=<folder> where you "
+    "set one; a resumed run saves into the checkpoints folder of the run it resumes"
+)
 
 
 class OutputDirectoryError(OSError):
     """The run's outputs cannot be written; the message names the folder, the reason and the fix."""
 
 
-def check_writable(directory: Path) -> None:
-    """Create `directory` if needed and write a file into it, or raise OutputDirectoryError."""
+def check_writable(directory: Path, fix: str = FIX) -> None:
+    """Create `directory` if needed and write a file into it, or raise OutputDirectoryError saying `fix`."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=directory):
@@ -31,16 +35,16 @@ def check_writable(directory: Path) -> None:
     except OSError as error:
         reason = error.strerror or str(error)
         raise OutputDirectoryError(
-            f"Cannot write into {directory}: {reason}. Nothing was run: {FIX}."
+            f"Cannot write into {directory}: {reason}. Nothing was run: {fix}."
         ) from None
 
 
-def check_free_space(directory: Path, needed_bytes: int, what: str) -> None:
+def check_free_space(directory: Path, needed_bytes: int, what: str, fix: str = FIX) -> None:
     free = shutil.disk_usage(directory).free
     if free < needed_bytes:
         raise OutputDirectoryError(
             f"Only {free / 2**20:.0f} MiB free under {directory}; {what} need about "
-            f"{needed_bytes / 2**20:.0f} MiB. Nothing was run: free some space, or {FIX}."
+            f"{needed_bytes / 2**20:.0f} MiB. Nothing was run: free some space, or {fix}."
         )
 
 
@@ -51,10 +55,8 @@ def checkpoint_bytes(model: Any) -> int:
 
 
 def check_run_outputs(checkpoint_dirs: Iterable[Path], model: Any) -> None:
-    """Every checkpoint folder can be written, and the disk has room for the checkpoints and reports."""
-    folders = sorted(set(checkpoint_dirs))
-    for folder in folders:
-        check_writable(folder)
-    if folders:
-        needed = CHECKPOINTS_AT_ONCE * checkpoint_bytes(model) + OTHER_OUTPUTS_BYTES
-        check_free_space(folders[0], needed, f"{CHECKPOINTS_AT_ONCE} checkpoints and the reports")
+    """Every checkpoint folder can be written and has room for the checkpoints and reports."""
+    needed = CHECKPOINTS_AT_ONCE * checkpoint_bytes(model) + OTHER_OUTPUTS_BYTES
+    for folder in sorted(set(checkpoint_dirs)):
+        check_writable(folder, CHECKPOINT_FIX)
+        check_free_space(folder, needed, f"{CHECKPOINTS_AT_ONCE} checkpoints and the reports", CHECKPOINT_FIX)

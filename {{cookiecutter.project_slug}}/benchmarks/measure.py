@@ -1,0 +1,63 @@
+"""Side-by-side measurement: warm-up runs excluded, then template and baseline alternate (so that a slow
+moment of the machine hits both), and each side's median over the repeats is kept."""
+
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Comparison:
+    """One benchmark pair. `ratio` is template / baseline in `unit`; `goal(template, baseline)` says
+    whether the template is fast enough, `goal_text` how that reads."""
+
+    name: str
+    template: float
+    baseline: float
+    unit: str
+    goal_text: str | None = None
+    goal: Callable[[float, float], bool] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float:
+        return self.template / self.baseline
+
+    @property
+    def meets_goal(self) -> bool | None:
+        return None if self.goal is None else self.goal(self.template, self.baseline)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ratio": round(self.ratio, 4),
+            "template": self.template,
+            "baseline": self.baseline,
+            "unit": self.unit,
+            "goal": self.goal_text,
+            "meets_goal": self.meets_goal,
+            **self.extra,
+        }
+
+
+def at_most(limit: float) -> Callable[[float, float], bool]:
+    return lambda template, baseline: template / baseline <= limit
+
+
+def at_least(limit: float) -> Callable[[float, float], bool]:
+    return lambda template, baseline: template / baseline >= limit
+
+
+def interleaved_medians(
+    template: Callable[[], float], baseline: Callable[[], float], repeats: int, warmups: int = 1
+) -> tuple[float, float, dict[str, list[float]]]:
+    """Median of `repeats` alternating runs of each measurement, after `warmups` runs of each that are
+    thrown away (first-call costs: imports, allocator growth, thread pools). Also returns every value."""
+    for _ in range(warmups):
+        template()
+        baseline()
+    values: dict[str, list[float]] = {"template": [], "baseline": []}
+    for _ in range(repeats):
+        values["template"].append(template())
+        values["baseline"].append(baseline())
+    return statistics.median(values["template"]), statistics.median(values["baseline"]), values

@@ -1,0 +1,215 @@
+"""Run the benchmarks, print a table and write `benchmarks/results.json`:
+
+    python -m benchmarks.run                  # all six pairs (about five minutes on a laptop's CPU)
+    python -m benchmarks.run --only startup   # one or more by name
+    python -m benchmarks.run --quick          # tiny sizes, one repeat: checks that they run, not speed
+
+Every pair runs the project's code and a hand-written baseline side by side in this one run (medians of
+the repeats, warm-up excluded); `ratio` is template / baseline. The exit status is 1 if a ratio misses its
+goal, so a change that slows the project down fails `make bench`."""
+
+import argparse
+import json
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from {{ cookiecutter.package_name }}.config import compose_run_config
+
+from . import dataloader, ddp_step, serve_rps, startup, train_steps
+from .measure import Comparison, at_least, at_most, interleaved_medians
+
+RESULTS_FILE = Path(__file__).parent / "results.json"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    repeats: int = 3
+    warmups: int = 1
+    mlp_steps: tuple[int, int] = (10, 50)  # (warm-up, timed) steps
+    resnet_steps: tuple[int, int] = (3, 12)
+    ddp_steps: tuple[int, int] = (10, 40)
+    serve_requests: int = 1000
+    serve_concurrency: int = 32
+    latency_repeats: int = 200
+    images_per_class: int = 100
+    dataloader_epochs: int = 2
+
+
+QUICK = Sizes(1, 0, (2, 3), (1, 2), (2, 3), 40, 4, 10, 8, 1)
+
+
+def mlp_overrides(warmup: int, steps: int) -> list[str]:
+    # Enough rows for every timed step inside the first epoch (the training split is about 70%).
+    rows = 2 * (warmup + steps + 1) * 1024
+    return [*train_steps.MLP, f"data.source.rows={rows}"]
+
+
+def train_step(
+    overrides: list[str], steps: tuple[int, int], sizes: Sizes, log_dir: Path
+) -> tuple[float, float]:
+    cfg = train_steps.run_config(overrides, *steps, log_dir)
+    template, baseline, _ = interleaved_medians(
+        lambda: train_steps.template_seconds_per_step(overrides, *steps, log_dir),
+        lambda: train_steps.hand_written_seconds_per_step(cfg, *steps),
+        sizes.repeats,
+        sizes.warmups,
+    )
+    return template, baseline
+
+
+def bench_train_step_resnet18(sizes: Sizes, log_dir: Path) -> Comparison:
+    template, baseline = train_step(train_steps.RESNET18, sizes.resnet_steps, sizes, log_dir)
+    return Comparison("train_step_resnet18", template, baseline, "s/step", "ratio <= 1.03", at_most(1.03))
+
+
+def bench_train_step_mlp(sizes: Sizes, log_dir: Path) -> Comparison:
+    template, baseline = train_step(mlp_overrides(*sizes.mlp_steps), sizes.mlp_steps, sizes, log_dir)
+    return Comparison("train_step_mlp", template, baseline, "s/step", "ratio <= 1.15", at_most(1.15))
+
+
+def bench_startup(sizes: Sizes, log_dir: Path) -> Comparison:
+    template, baseline, _ = interleaved_medians(
+        lambda: startup.first_step_seconds([], log_dir),
+        startup.bare_import_seconds,
+        sizes.repeats,
+        sizes.warmups,
+    )
+    answers = startup.cli_answer_seconds()
+    quick = all(seconds < 1.5 for seconds in answers.values())
+    return Comparison(
+        "startup",
+        template,
+        baseline,
+        "s",
+        "ratio <= 1.3, and --help / --cfg job in < 1.5 s",
+        lambda t, b: t / b <= 1.3 and quick,
+        extra=answers,
+    )
+
+
+def bench_ddp_step(sizes: Sizes, log_dir: Path) -> Comparison:
+    overrides = mlp_overrides(*sizes.ddp_steps)
+    template, baseline, _ = interleaved_medians(
+        lambda: ddp_step.template_seconds_per_step(overrides, *sizes.ddp_steps, log_dir),
+        lambda: ddp_step.raw_seconds_per_step(overrides, *sizes.ddp_steps, log_dir),
+        sizes.repeats,
+        sizes.warmups,
+    )
+    return Comparison(
+        "ddp_step",
+        template,
+        baseline,
+        "s/step",
+        "template <= 1.02 x baseline + 0.02 s",
+        lambda t, b: t <= 1.02 * b + 0.02,
+    )
+
+
+def bench_serve_rps(sizes: Sizes, log_dir: Path) -> Comparison:
+    table = serve_rps.bundle_of(["experiment=tabular_breast_cancer"], log_dir)
+    images = serve_rps.bundle_of([], log_dir)
+    load = (sizes.serve_requests, sizes.serve_concurrency)
+
+    def measured(api: Callable[[Path], tuple[list[str], int]]) -> Callable[[], float]:
+        def requests_per_second() -> float:
+            command, port = api(table)
+            with serve_rps.server(command, port) as url:
+                return serve_rps.requests_per_second(url, *load)
+
+        return requests_per_second
+
+    template, baseline, _ = interleaved_medians(
+        measured(serve_rps.project_api), measured(serve_rps.minimal_api), sizes.repeats, sizes.warmups
+    )
+    latency = {
+        f"{model}_{runtime}_ms": serve_rps.one_example_latency_ms(bundle, runtime, sizes.latency_repeats)
+        for model, bundle in (("mlp", table), ("resnet18", images))
+        for runtime in ("onnx", "torch")
+    }
+    onnx_vs_eager = {
+        f"{model}_onnx_over_eager_latency": latency[f"{model}_onnx_ms"] / latency[f"{model}_torch_ms"]
+        for model in ("mlp", "resnet18")
+    }
+    return Comparison(
+        "serve_rps",
+        template,
+        baseline,
+        "requests/s",
+        "ratio >= 1.0",
+        at_least(1.0),
+        extra={**latency, **onnx_vs_eager},
+    )
+
+
+def bench_dataloader(sizes: Sizes, log_dir: Path) -> Comparison:
+    folder = dataloader.write_image_folder(log_dir / "images", sizes.images_per_class)
+    data = compose_run_config("train", ["data=image_folder", f"data.data_dir={folder}"], log_dir).data
+    pipeline = dataloader.image_pipeline_loader(data)
+    in_memory = dataloader.in_memory_loader(pipeline)
+    template, baseline, _ = interleaved_medians(
+        lambda: dataloader.images_per_second(pipeline, sizes.dataloader_epochs),
+        lambda: dataloader.images_per_second(in_memory, sizes.dataloader_epochs),
+        sizes.repeats,
+        0,  # images_per_second warms up itself
+    )
+    extra = {"num_workers": data.num_workers, "image_size": data.image_size, "batch_size": data.batch_size}
+    return Comparison("dataloader", template, baseline, "images/s", None, None, extra=extra)
+
+
+BENCHMARKS: dict[str, Callable[[Sizes, Path], Comparison]] = {
+    "train_step_resnet18": bench_train_step_resnet18,
+    "train_step_mlp": bench_train_step_mlp,
+    "startup": bench_startup,
+    "ddp_step": bench_ddp_step,
+    "serve_rps": bench_serve_rps,
+    "dataloader": bench_dataloader,
+}
+
+
+def table(comparisons: list[Comparison]) -> str:
+    rows = [("benchmark", "template", "baseline", "unit", "ratio", "goal", "met")]
+    for c in comparisons:
+        met = {True: "yes", False: "NO", None: "-"}[c.meets_goal]
+        rows.append(
+            (
+                c.name,
+                f"{c.template:.4g}",
+                f"{c.baseline:.4g}",
+                c.unit,
+                f"{c.ratio:.3f}",
+                c.goal_text or "-",
+                met,
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--only", nargs="+", choices=list(BENCHMARKS), default=list(BENCHMARKS))
+    parser.add_argument("--quick", action="store_true", help="tiny sizes and one repeat: a smoke test")
+    parser.add_argument("--output", type=Path, default=RESULTS_FILE)
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else Sizes()
+    comparisons = []
+    with tempfile.TemporaryDirectory(prefix="benchmarks-") as scratch:
+        for name in args.only:
+            print(f"Running {name} ...", file=sys.stderr, flush=True)
+            comparisons.append(BENCHMARKS[name](sizes, Path(scratch) / name))
+    print(table(comparisons))
+    results = {c.name: c.as_json() for c in comparisons}
+    args.output.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"Written: {args.output}")
+    return 1 if any(c.meets_goal is False for c in comparisons) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,101 @@
+"""`serve_rps`: requests per second of the project's prediction API (`serve`: validation, limits, the
+bundle's preprocessing, ONNX Runtime, decisions) against the minimal FastAPI app around the same model
+(minimal_api.py), each a single-worker server process under the same load. Also: ONNX Runtime against
+PyTorch eager latency for one example, for the tabular MLP and the ResNet18 bundles."""
+
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+from {{ cookiecutter.package_name }}.config import PROJECT_ROOT, compose_run_config
+from {{ cookiecutter.package_name }}.deployment.load_test import run_load_test
+from {{ cookiecutter.package_name }}.deployment.predictor import Predictor
+from {{ cookiecutter.package_name }}.export import export
+from {{ cookiecutter.package_name }}.train import train
+
+from .ddp_step import free_port
+
+SERVE = [sys.executable, "-m", "{{ cookiecutter.package_name }}.serve"]
+TINY_TRAINING = [
+    "trainer=cpu",
+    "trainer.max_epochs=1",
+    "+trainer.limit_train_batches=2",
+    "+trainer.limit_val_batches=1",
+    "+trainer.limit_test_batches=1",
+    "explain.after_training=false",
+    "compare_baselines=false",
+    "report.bootstrap_resamples=10",
+]
+
+
+def bundle_of(experiment: list[str], log_dir: Path) -> Path:
+    """A model bundle of a briefly trained model: the speed of serving does not depend on its accuracy."""
+    run = compose_run_config("train", [*experiment, *TINY_TRAINING], log_dir)
+    train(run)
+    checkpoint = Path(run.paths.output_dir) / "checkpoints" / "last.ckpt"
+    return export(compose_run_config("export", [*experiment, f"ckpt_path={checkpoint}"], log_dir))
+
+
+@contextmanager
+def server(command: list[str], port: int) -> Iterator[str]:
+    """A server process on `port` until the block ends; its URL once it answers."""
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{url}/metadata", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{command} did not start: {process.stderr.read().decode()[-2000:]}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def project_api(bundle: Path) -> tuple[list[str], int]:
+    port = free_port()
+    return [*SERVE, f"model_dir={bundle}", f"port={port}"], port
+
+
+def minimal_api(bundle: Path) -> tuple[list[str], int]:
+    port = free_port()
+    return [sys.executable, "-m", "benchmarks.minimal_api", str(bundle), str(port)], port
+
+
+def requests_per_second(url: str, requests: int, concurrency: int) -> float:
+    result = run_load_test(url, requests, concurrency)
+    if result.errors:
+        raise RuntimeError(f"{url} failed requests under load: {dict(result.errors)}")
+    return result.throughput
+
+
+def one_example_latency_ms(bundle: Path, runtime: str, repeats: int) -> float:
+    """Median milliseconds of one forward pass of one example (after a warm-up pass)."""
+    predictor = Predictor(bundle, runtime)
+    example = np.zeros((1, *example_shape(predictor)), dtype=np.float32)
+    predictor.predict(example)
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        predictor.predict(example)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def example_shape(predictor: Predictor) -> tuple[int, ...]:
+    if predictor.kind == "table":
+        return (predictor.config["hparams"]["input_size"],)
+    return tuple(predictor.schema["shape"])

@@ -1,0 +1,43 @@
+"""A callback the benchmarks add from the command line (`+callbacks.step_timer._target_=...`): it notes
+the time at the end of every training step, and writes the times to a JSON file when training ends (or
+at the first step, for the start-up benchmark, which then ends the process)."""
+
+import json
+import os
+import time
+from pathlib import Path
+
+from lightning.pytorch import Callback, LightningModule, Trainer
+
+
+class StepTimer(Callback):
+    def __init__(self, path: str, exit_at_first_step: bool = False) -> None:
+        self.path = Path(path)
+        self.exit_at_first_step = exit_at_first_step
+        self.step_ends: list[float] = []
+
+    def on_train_batch_start(
+        self, trainer: Trainer, pl_module: LightningModule, batch, batch_idx: int
+    ) -> None:
+        if self.exit_at_first_step and trainer.is_global_zero:
+            # Wall-clock time, comparable with the launching process's own clock.
+            self.path.write_text(json.dumps({"first_step": time.time()}))
+            os._exit(0)  # everything after the first step is not part of start-up
+
+    def on_train_batch_end(
+        self, trainer: Trainer, pl_module: LightningModule, outputs, batch, batch_idx: int
+    ) -> None:
+        self.step_ends.append(time.perf_counter())
+
+    def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        if trainer.is_global_zero:
+            self.path.write_text(json.dumps({"step_ends": self.step_ends}))
+
+
+def seconds_per_step(path: Path, warmup: int, steps: int) -> float:
+    """Mean time of the `steps` steps after the first `warmup` ones: a window of consecutive steps, so
+    that costs paid every n steps (logging, progress bar) count at their real frequency."""
+    ends = json.loads(Path(path).read_text())["step_ends"]
+    if len(ends) < warmup + steps:
+        raise RuntimeError(f"{path} has {len(ends)} steps; the benchmark needs {warmup + steps}.")
+    return (ends[warmup + steps - 1] - ends[warmup - 1]) / steps

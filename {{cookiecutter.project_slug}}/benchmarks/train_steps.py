@@ -1,0 +1,70 @@
+"""`train_step_mlp` and `train_step_resnet18`: the template's training step against a hand-written
+PyTorch loop on the same model, data loader, batch size and optimizer.
+
+The template side runs `train()` itself, so its step carries everything a real run does: the
+LightningModule's metrics and logging, the default callbacks, the logger, the progress bar. Timing covers
+a window of consecutive steps after a warm-up, inside the first epoch (no validation in between)."""
+
+import time
+from pathlib import Path
+from uuid import uuid4
+
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+
+from {{ cookiecutter.package_name }}.config import compose_run_config
+from {{ cookiecutter.package_name }}.train import train
+
+from .step_timer import seconds_per_step
+
+STEP_TIMER = "benchmarks.step_timer.StepTimer"
+# The tabular MLP at a batch of 1024 rows: tiny steps, where a framework's fixed per-step costs show.
+MLP = ["experiment=tabular_synthetic", "data.batch_size=1024"]
+# ResNet18 on the bundled digits at 32 px, the default experiment's model and data.
+RESNET18 = ["experiment=digits_resnet18"]
+
+
+def one_window(warmup: int, steps: int) -> list[str]:
+    """A run whose first epoch holds the timed steps, with the least work after it (test one batch, no
+    explanations or baselines)."""
+    return [
+        "trainer=cpu",
+        "trainer.max_epochs=1",
+        f"+trainer.limit_train_batches={warmup + steps}",
+        "+trainer.limit_val_batches=1",
+        "+trainer.limit_test_batches=1",
+        "explain.after_training=false",
+        "compare_baselines=false",
+        "report.bootstrap_resamples=10",
+    ]
+
+
+def run_config(overrides: list[str], warmup: int, steps: int, log_dir: Path) -> DictConfig:
+    return compose_run_config("train", [*overrides, *one_window(warmup, steps)], log_dir)
+
+
+def template_seconds_per_step(overrides: list[str], warmup: int, steps: int, log_dir: Path) -> float:
+    timer_file = log_dir / f"steps-{uuid4().hex}.json"
+    timer = [f"+callbacks.step_timer._target_={STEP_TIMER}", f"+callbacks.step_timer.path={timer_file}"]
+    train(run_config([*overrides, *timer], warmup, steps, log_dir))
+    return seconds_per_step(timer_file, warmup, steps)
+
+
+def hand_written_seconds_per_step(cfg: DictConfig, warmup: int, steps: int) -> float:
+    """The loop a practitioner writes: zero the gradients, forward, loss, backward, step; nothing else."""
+    datamodule = instantiate(cfg.data)
+    datamodule.setup("fit")
+    model = instantiate(cfg.model, **datamodule.model_arguments())
+    optimizer = instantiate(cfg.model.optimizer)(params=model.parameters())
+    model.train()
+    step_ends: list[float] = []
+    while len(step_ends) < warmup + steps:
+        for inputs, targets in datamodule.train_dataloader():
+            optimizer.zero_grad(set_to_none=True)
+            loss = model.loss_of(model(inputs), targets)
+            loss.backward()
+            optimizer.step()
+            step_ends.append(time.perf_counter())
+            if len(step_ends) == warmup + steps:
+                break
+    return (step_ends[-1] - step_ends[warmup - 1]) / steps

@@ -1,0 +1,75 @@
+"""The GPU fast path, checked where it can be without a GPU: what `trainer=gpu` switches on, channels-last
+giving the same results, and torch.compile leaving checkpoints as they were."""
+
+from pathlib import Path
+
+import pytest
+import torch
+from omegaconf import OmegaConf
+
+from {{ cookiecutter.package_name }}.config import default_workers
+from {{ cookiecutter.package_name }}.models.image_classifier import ImageClassifier
+from {{ cookiecutter.package_name }}.train import train
+
+ADAMW = {"_target_": "torch.optim.AdamW", "_partial_": True, "lr": 1e-3}
+
+
+def pretend_gpu(monkeypatch, bf16: bool = True) -> None:
+    """What the resolvers see on a machine with an NVIDIA GPU (with or without bfloat16)."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *args, **kwargs: bf16)
+
+
+@pytest.mark.parametrize(("bf16", "precision"), [(True, "bf16-mixed"), (False, "16-mixed")])
+def test_trainer_gpu_switches_on_the_fast_path(make_config, monkeypatch, bf16, precision):
+    pretend_gpu(monkeypatch, bf16)
+    cfg = OmegaConf.to_container(make_config("train", "trainer=gpu"), resolve=True)
+    assert cfg["trainer"]["precision"] == precision
+    assert cfg["trainer"]["benchmark"] is True  # cuDNN autotuning
+    assert cfg["model"]["channels_last"] is True
+    deterministic = OmegaConf.to_container(
+        make_config("train", "trainer=gpu", "trainer.deterministic=true"), resolve=True
+    )
+    assert deterministic["trainer"]["benchmark"] is False  # autotuning picks algorithms by timing
+
+
+def test_image_folders_load_in_worker_processes_into_pinned_memory_on_a_gpu(make_config, monkeypatch):
+    pretend_gpu(monkeypatch)
+    on_gpu = OmegaConf.to_container(make_config("train", "data=image_folder", "trainer=gpu"), resolve=True)
+    on_cpu = OmegaConf.to_container(make_config("train", "data=image_folder", "trainer=cpu"), resolve=True)
+    assert on_gpu["data"]["pin_memory"] is True and on_cpu["data"]["pin_memory"] is False
+    assert on_cpu["data"]["num_workers"] == default_workers() >= 1
+    assert on_cpu["model"]["channels_last"] is False
+
+
+def test_the_default_number_of_workers_leaves_a_core_to_training(monkeypatch):
+    for cores, workers in ((1, 1), (2, 1), (4, 3), (64, 8)):
+        monkeypatch.setattr("os.sched_getaffinity", lambda pid, cores=cores: set(range(cores)))
+        assert default_workers() == workers
+
+
+def test_channels_last_gives_the_same_predictions():
+    torch.manual_seed(0)
+    standard = ImageClassifier(num_classes=3, optimizer=ADAMW).eval()
+    channels_last = ImageClassifier(num_classes=3, optimizer=ADAMW, channels_last=True).eval()
+    channels_last.load_state_dict(standard.state_dict())
+    images = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        assert torch.allclose(standard(images), channels_last(images), atol=1e-5)
+    assert channels_last.backbone.conv1.weight.is_contiguous(memory_format=torch.channels_last)
+
+
+def test_a_compiled_model_trains_and_saves_the_usual_checkpoint(make_config, tiny_run, monkeypatch):
+    compiled = []
+    original_compile = torch.compile
+
+    def compile_quickly(forward, **options):
+        compiled.append(forward)
+        return original_compile(forward, backend="eager")  # TorchDynamo's capture, without code generation
+
+    monkeypatch.setattr(torch, "compile", compile_quickly)
+    cfg = make_config("train", *tiny_run, "compile=true", "explain.after_training=false")
+    metrics = train(cfg)
+    assert len(compiled) == 1 and "test/acc" in metrics
+    checkpoint = torch.load(Path(cfg.paths.output_dir) / "checkpoints" / "last.ckpt", weights_only=True)
+    assert not any(key.startswith("_orig_mod") for key in checkpoint["state_dict"])
