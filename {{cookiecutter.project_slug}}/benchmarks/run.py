@@ -9,9 +9,12 @@ the repeats, warm-up excluded); `ratio` is template / baseline. The exit status 
 goal, so a change that slows the project down fails `make bench`."""
 
 import argparse
+import contextlib
+import io
 import json
 import sys
 import tempfile
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,9 +44,10 @@ class Sizes:
 QUICK = Sizes(1, 0, (2, 3), (1, 2), (2, 3), 40, 4, 10, 8, 1)
 
 
-def mlp_overrides(warmup: int, steps: int) -> list[str]:
-    # Enough rows for every timed step inside the first epoch (the training split is about 70%).
-    rows = 2 * (warmup + steps + 1) * 1024
+def mlp_overrides(warmup: int, steps: int, processes: int = 1) -> list[str]:
+    # Enough rows for every timed step of every process inside the first epoch (the training split is
+    # about 70% of the rows).
+    rows = 2 * processes * (warmup + steps + 1) * 1024
     return [*train_steps.MLP, f"data.source.rows={rows}"]
 
 
@@ -91,7 +95,7 @@ def bench_startup(sizes: Sizes, log_dir: Path) -> Comparison:
 
 
 def bench_ddp_step(sizes: Sizes, log_dir: Path) -> Comparison:
-    overrides = mlp_overrides(*sizes.ddp_steps)
+    overrides = mlp_overrides(*sizes.ddp_steps, processes=ddp_step.PROCESSES)
     template, baseline, _ = interleaved_medians(
         lambda: ddp_step.template_seconds_per_step(overrides, *sizes.ddp_steps, log_dir),
         lambda: ddp_step.raw_seconds_per_step(overrides, *sizes.ddp_steps, log_dir),
@@ -199,16 +203,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=RESULTS_FILE)
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else Sizes()
-    comparisons = []
+    comparisons, failed = [], []
     with tempfile.TemporaryDirectory(prefix="benchmarks-") as scratch:
         for name in args.only:
             print(f"Running {name} ...", file=sys.stderr, flush=True)
-            comparisons.append(BENCHMARKS[name](sizes, Path(scratch) / name))
+            try:
+                # The runs' own reports (metrics tables, file lists) would drown the results.
+                with contextlib.redirect_stdout(io.StringIO()):
+                    comparison = BENCHMARKS[name](sizes, Path(scratch) / name)
+            except Exception:  # noqa: BLE001 - one broken benchmark must not lose the others' results
+                traceback.print_exc()
+                failed.append(name)
+                continue
+            comparisons.append(comparison)
+            print(table([comparison]).splitlines()[1], file=sys.stderr, flush=True)
     print(table(comparisons))
     results = {c.name: c.as_json() for c in comparisons}
     args.output.write_text(json.dumps(results, indent=2) + "\n")
     print(f"Written: {args.output}")
-    return 1 if any(c.meets_goal is False for c in comparisons) else 0
+    if failed:
+        print(f"Failed to run: {', '.join(failed)} (tracebacks above)", file=sys.stderr)
+    return 1 if failed or any(c.meets_goal is False for c in comparisons) else 0
 
 
 if __name__ == "__main__":

@@ -74,7 +74,7 @@ ENTRY_POINTS = ("train", "eval", "explain", "export", "predict", "serve")
 NOT_RUN = {
     "python -m <package>.train data=image_folder model.weights=DEFAULT": "downloads ImageNet weights",
     "python -m <package>.train trainer=gpu": "needs an NVIDIA GPU",
-    "python -m <package>.train trainer=gpu trainer.precision=bf16-mixed": "needs an NVIDIA GPU (Ampere+)",
+    "python -m <package>.train trainer=gpu compile=true": "needs an NVIDIA GPU",
     "python -m <package>.train trainer=mps": "needs Apple silicon",
     "python -m <package>.train trainer=ddp trainer.devices=4": "needs 4 GPUs",
     "python -m <package>.train trainer=ddp trainer.devices=4 global_batch_size=256": "needs 4 GPUs",

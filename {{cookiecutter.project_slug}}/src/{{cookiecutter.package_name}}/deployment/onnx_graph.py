@@ -46,7 +46,11 @@ def export_onnx(model, example: torch.Tensor, path: Path) -> Path:
 
 
 def onnx_session(path: Path) -> onnxruntime.InferenceSession:
-    return onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    options = onnxruntime.SessionOptions()
+    # Idle threads sleep instead of spinning: a server's small requests would otherwise leave ONNX
+    # Runtime's threads busy-waiting on the cores that parse and preprocess the next requests.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 @torch.no_grad()
