@@ -11,7 +11,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from uuid import uuid4
 
@@ -26,7 +25,7 @@ from {{ cookiecutter.package_name }}.data.base import InMemoryTensors, already_a
 
 from .startup import TRAIN
 from .step_timer import seconds_per_step
-from .train_steps import STEP_TIMER, one_window, run_config
+from .train_steps import STEP_TIMER, hand_written_steps, one_window, run_config
 
 PROCESSES = 2
 
@@ -78,19 +77,12 @@ def raw_worker(rank: int, output: str, warmup: int, steps: int, overrides: list[
     model = instantiate(cfg.model, **datamodule.model_arguments())
     optimizer = instantiate(cfg.model.optimizer)(params=model.parameters())
     parallel = DistributedDataParallel(model)
-    step_ends: list[float] = []
-    epoch = 0
-    while len(step_ends) < warmup + steps:
+
+    def batches_of_epoch(epoch: int) -> DataLoader:
         sampler.set_epoch(epoch)
-        for inputs, targets in loader:
-            optimizer.zero_grad(set_to_none=True)
-            loss = model.loss_of(parallel(inputs), targets)
-            loss.backward()
-            optimizer.step()
-            step_ends.append(time.perf_counter())
-            if len(step_ends) == warmup + steps:
-                break
-        epoch += 1
+        return loader
+
+    step_ends = hand_written_steps(model, parallel, optimizer, batches_of_epoch, warmup + steps)
     if rank == 0:
         Path(output).write_text(json.dumps({"step_ends": step_ends}))
     dist.destroy_process_group()

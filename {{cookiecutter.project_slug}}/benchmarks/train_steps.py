@@ -6,6 +6,7 @@ LightningModule's metrics and logging, the default callbacks, the logger, the pr
 a window of consecutive steps after a warm-up, inside the first epoch (no validation in between)."""
 
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from uuid import uuid4
 
@@ -51,20 +52,31 @@ def template_seconds_per_step(overrides: list[str], warmup: int, steps: int, log
 
 
 def hand_written_seconds_per_step(cfg: DictConfig, warmup: int, steps: int) -> float:
-    """The loop a practitioner writes: zero the gradients, forward, loss, backward, step; nothing else."""
     datamodule = instantiate(cfg.data)
     datamodule.setup("fit")
     model = instantiate(cfg.model, **datamodule.model_arguments())
     optimizer = instantiate(cfg.model.optimizer)(params=model.parameters())
     model.train()
+    step_ends = hand_written_steps(
+        model, model, optimizer, lambda epoch: datamodule.train_dataloader(), warmup + steps
+    )
+    return (step_ends[-1] - step_ends[warmup - 1]) / steps
+
+
+def hand_written_steps(
+    model, forward: Callable, optimizer, batches_of_epoch: Callable[[int], Iterable], count: int
+) -> list[float]:
+    """The loop a practitioner writes: zero the gradients, forward, loss, backward, step; nothing else.
+    Returns when each of `count` steps ended."""
     step_ends: list[float] = []
-    while len(step_ends) < warmup + steps:
-        for inputs, targets in datamodule.train_dataloader():
+    epoch = 0
+    while True:
+        for inputs, targets in batches_of_epoch(epoch):
             optimizer.zero_grad(set_to_none=True)
-            loss = model.loss_of(model(inputs), targets)
+            loss = model.loss_of(forward(inputs), targets)
             loss.backward()
             optimizer.step()
             step_ends.append(time.perf_counter())
-            if len(step_ends) == warmup + steps:
-                break
-    return (step_ends[-1] - step_ends[warmup - 1]) / steps
+            if len(step_ends) == count:
+                return step_ends
+        epoch += 1

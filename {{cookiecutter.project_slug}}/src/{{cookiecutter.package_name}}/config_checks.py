@@ -126,13 +126,8 @@ def missing_values(node: Any, path: str = "") -> Iterator[str]:
         if OmegaConf.is_missing(node, key):
             yield f"{child_path}: a value is required (???); give one, e.g. {child_path}=<value>."
             continue
-        child = node._get_node(key)
-        if (
-            isinstance(child, DictConfig | ListConfig)
-            and not child._is_none()
-            and not child._is_interpolation()
-        ):
-            yield from missing_values(child, child_path)
+        if is_container(node._get_node(key)):
+            yield from missing_values(node._get_node(key), child_path)
 
 
 def is_container(node: Any) -> bool:
