@@ -1,6 +1,9 @@
 """Shared fixtures: compose the real Hydra configs with small, fast overrides, writing into tmp_path."""
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,7 +13,7 @@ import pytest
 from omegaconf import DictConfig
 from PIL import Image
 
-from {{ cookiecutter.package_name }}.config import compose_run_config
+from {{ cookiecutter.package_name }}.config import PROJECT_ROOT, compose_run_config
 
 # A real but tiny run: one epoch of two batches, checkpoints and metrics included.
 TINY_RUN = [
@@ -28,6 +31,22 @@ TINY_RUN = [
     "explain.images=4",
     "explain.steps=4",
 ]
+
+
+def run_module(
+    module: str, *overrides: str, log_dir: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """`python -m <package>.<module> <overrides>` in a fresh process, logging under `log_dir`."""
+    command = [sys.executable, "-m", f"{{ cookiecutter.package_name }}.{module}", *overrides]
+    command.append(f"paths.log_dir={log_dir}")
+    return subprocess.run(
+        command,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "COLUMNS": "120", **(env or {})},
+    )
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """The entry points as a user runs them, in fresh processes."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -10,25 +9,11 @@ from pathlib import Path
 
 import pytest
 import torch
+from tests.conftest import run_module
 
 from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
 
 PACKAGE = "{{ cookiecutter.package_name }}"  # whose entry points run in subprocesses
-
-
-def run_module(
-    module: str, *overrides: str, log_dir: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", f"{{ cookiecutter.package_name }}.{module}", *overrides]
-    command.append(f"paths.log_dir={log_dir}")
-    return subprocess.run(
-        command,
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={**os.environ, "COLUMNS": "120", **(env or {})},
-    )
 
 
 def only_run_dir(log_dir: Path, task: str) -> Path:

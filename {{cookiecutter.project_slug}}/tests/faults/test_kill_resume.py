@@ -7,20 +7,19 @@ import os
 import random
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from hydra.utils import instantiate
+from tests.conftest import run_module
 
 from {{ cookiecutter.package_name }}.callbacks.random_state import RandomStateCheckpoint
 from {{ cookiecutter.package_name }}.utils.checkpoints import LAST_CHECKPOINT_NAME
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-TRAIN_MODULE = "{{ cookiecutter.package_name }}.train"
-KILL_SWITCH_DIR = str(Path(__file__).parent)  # kill_switch.py, beside this file, outside the package
+# kill_switch.py lives beside this file, outside the package.
+PYTHONPATH = os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])
 # Dropout and a shuffled training set make every epoch depend on the random state the epoch before left.
 RUN = [
     "experiment=tabular_breast_cancer",
@@ -40,17 +39,7 @@ RUN = [
 
 
 def train_in_a_process(*overrides: str, log_dir: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", TRAIN_MODULE, *RUN, *overrides, f"paths.log_dir={log_dir}"],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join([KILL_SWITCH_DIR, os.environ.get("PYTHONPATH", "")]),
-        },
-    )
+    return run_module("train", *RUN, *overrides, log_dir=log_dir, env={"PYTHONPATH": PYTHONPATH})
 
 
 def final_state(log_dir: Path) -> tuple[dict, dict]:

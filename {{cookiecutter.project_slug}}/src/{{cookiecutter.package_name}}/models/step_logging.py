@@ -10,6 +10,8 @@ from torchmetrics import MetricCollection
 
 
 class StepLogging(LightningModule):
+    _train_metrics_logged = False
+
     def on_train_epoch_start(self) -> None:
         self._train_metrics_logged = False
 
@@ -20,7 +22,7 @@ class StepLogging(LightningModule):
         self.log(
             f"{stage}/loss", loss, on_step=training, on_epoch=True, prog_bar=True, sync_dist=not training
         )
-        if training and getattr(self, "_train_metrics_logged", False):
+        if training and self._train_metrics_logged:
             return
         self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=not training)
         self._train_metrics_logged = training
