@@ -25,16 +25,30 @@ def other_project(tmp_path_factory) -> Path:
     return bake(tmp_path_factory.mktemp("other"), **OTHER_COMBINATION)
 
 
-# The default project runs its whole suite. The other combination skips the tests that start training in
-# subprocesses (DDP, SIGTERM, sweeps, notebooks: minutes that its answers do not change), keeping the rest,
-# which import its package under its own name, train with its logger and build its reports.
-SUITES = {"default_project": [], "other_project": ["-m", "not slow"]}
+# Both suites run on every core (pytest-xdist), as `make test` does. The default project runs its whole
+# suite. The other combination runs the tests its answers can change: its package name in every config
+# target and entry point, its logger in training runs, its name, author and licence in the README, the
+# model card and the report. Tests that start training in subprocesses (DDP, SIGTERM, sweeps) are left out:
+# minutes that its answers do not change.
+OTHER_PROJECT_TESTS = [
+    "tests/test_configs.py",
+    "tests/test_instantiate.py",
+    "tests/test_train.py",
+    "tests/test_cli.py",
+    "tests/test_run_record.py",
+    "tests/test_model_card.py",
+    "tests/test_dashboard.py",
+    "tests/test_readme_commands.py",
+    "tests/test_doc_links.py",
+    "tests/test_concept_index.py",
+]
+SUITES = {"default_project": [], "other_project": ["-m", "not slow", *OTHER_PROJECT_TESTS]}
 
 
 @pytest.mark.parametrize("project_fixture", list(SUITES))
 def test_generated_test_suite_passes(request, project_fixture):
     project = request.getfixturevalue(project_fixture)
-    pytest_command = ["-m", "pytest", "-q", "-p", "no:cacheprovider", *SUITES[project_fixture]]
+    pytest_command = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "auto", *SUITES[project_fixture]]
     result = run_in(project, str(ENV_BIN / "python"), *pytest_command)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     assert " passed" in result.stdout and " failed" not in result.stdout

@@ -30,7 +30,8 @@ class Comparison:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "ratio": round(self.ratio, 4),
+            # Four significant digits, so that a small ratio (data loading: ~0.03) keeps its precision.
+            "ratio": float(f"{self.ratio:.4g}"),
             "template": self.template,
             "baseline": self.baseline,
             "unit": self.unit,

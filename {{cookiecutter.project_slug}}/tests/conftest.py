@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from omegaconf import DictConfig
 from PIL import Image
 
@@ -31,6 +32,14 @@ TINY_RUN = [
     "explain.images=4",
     "explain.steps=4",
 ]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # `make test` runs one pytest-xdist worker per core. One thread each, in the workers and in the
+    # processes they start, keeps idle OpenMP threads from spinning on the cores the other workers need.
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        os.environ["OMP_NUM_THREADS"] = "1"
+        torch.set_num_threads(1)
 
 
 def run_module(
