@@ -3,7 +3,10 @@ PyTorch loop on the same model, data loader, batch size and optimizer.
 
 The template side runs `train()` itself, so its step carries everything a real run does: the
 LightningModule's metrics and logging, the default callbacks, the logger, the progress bar. Timing covers
-a window of consecutive steps after a warm-up, inside the first epoch (no validation in between)."""
+a window of consecutive steps after a warm-up, inside the first epoch (no validation in between).
+
+A third loop, Lightning's own with nothing of the template's (no callbacks, logger, progress bar or
+metrics), shows how much of the difference is the framework's loop and how much is the template's."""
 
 import time
 from collections.abc import Callable, Iterable
@@ -11,12 +14,13 @@ from pathlib import Path
 from uuid import uuid4
 
 from hydra.utils import instantiate
+from lightning.pytorch import LightningModule, Trainer
 from omegaconf import DictConfig
 
 from {{ cookiecutter.package_name }}.config import compose_run_config
 from {{ cookiecutter.package_name }}.train import train
 
-from .step_timer import seconds_per_step
+from .step_timer import StepTimer, seconds_per_step
 
 STEP_TIMER = "benchmarks.step_timer.StepTimer"
 # The tabular MLP at a batch of 1024 rows: tiny steps, where a framework's fixed per-step costs show.
@@ -51,10 +55,14 @@ def template_seconds_per_step(overrides: list[str], warmup: int, steps: int, log
     return seconds_per_step(timer_file, warmup, steps)
 
 
-def hand_written_seconds_per_step(cfg: DictConfig, warmup: int, steps: int) -> float:
+def model_and_data(cfg: DictConfig):
     datamodule = instantiate(cfg.data)
     datamodule.setup("fit")
-    model = instantiate(cfg.model, **datamodule.model_arguments())
+    return instantiate(cfg.model, **datamodule.model_arguments()), datamodule
+
+
+def hand_written_seconds_per_step(cfg: DictConfig, warmup: int, steps: int) -> float:
+    model, datamodule = model_and_data(cfg)
     optimizer = instantiate(cfg.model.optimizer)(params=model.parameters())
     model.train()
     step_ends = hand_written_steps(
@@ -80,3 +88,36 @@ def hand_written_steps(
             if len(step_ends) == count:
                 return step_ends
         epoch += 1
+
+
+class BareLightningModule(LightningModule):
+    """The hand-written step inside Lightning's loop: the project's network, loss and optimizer only."""
+
+    def __init__(self, model: LightningModule, optimizer: DictConfig) -> None:
+        super().__init__()
+        self.model = model
+        self.optimizer = optimizer
+
+    def training_step(self, batch, batch_idx: int):
+        inputs, targets = batch
+        return self.model.loss_of(self.model(inputs), targets)
+
+    def configure_optimizers(self):
+        return instantiate(self.optimizer)(params=self.parameters())
+
+
+def bare_lightning_seconds_per_step(cfg: DictConfig, warmup: int, steps: int, log_dir: Path) -> float:
+    model, datamodule = model_and_data(cfg)
+    timer_file = log_dir / f"steps-{uuid4().hex}.json"
+    trainer = Trainer(
+        accelerator="cpu",
+        max_epochs=1,
+        limit_train_batches=warmup + steps,
+        logger=False,
+        callbacks=[StepTimer(str(timer_file))],
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+    trainer.fit(BareLightningModule(model, cfg.model.optimizer), datamodule.train_dataloader())
+    return seconds_per_step(timer_file, warmup, steps)

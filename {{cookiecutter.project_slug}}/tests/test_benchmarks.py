@@ -64,5 +64,7 @@ def test_a_quick_run_writes_every_result(tmp_path):
         assert result["template"] > 0 and result["baseline"] > 0, name
         assert result["ratio"] == pytest.approx(result["template"] / result["baseline"], rel=1e-3), name
     assert results["startup"]["help_seconds"] > 0
+    for name in ("train_step_mlp", "train_step_resnet18"):
+        assert results[name]["bare_lightning"] > 0 and results[name]["bare_lightning_ratio"] > 0
     assert {"mlp_onnx_ms", "resnet18_torch_ms", "mlp_onnx_over_eager_latency"} <= results["serve_rps"].keys()
     assert "train_step_mlp" in run.stdout and Path(output).stat().st_size > 0

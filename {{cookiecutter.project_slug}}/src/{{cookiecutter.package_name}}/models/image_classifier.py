@@ -121,7 +121,7 @@ class ImageClassifier(StepLogging):
         logits = self(images)
         loss = self.loss_of(logits, labels)
         metrics.update(logits, labels)
-        self.log_step(stage, loss, metrics)
+        self.log_step(stage, loss, metrics, batch_size=len(labels))
         return loss, logits, labels
 
     def training_step(self, batch, batch_idx: int) -> torch.Tensor:

@@ -1,28 +1,52 @@
-"""How the LightningModules log a step: the loss at every step, the metrics' objects once per epoch.
+"""How the LightningModules log a step without paying Lightning's logging cost at every step.
 
-Lightning computes and resets a logged torchmetrics object at the end of the epoch however often it was
-logged, so the training metrics (updated at every step) are handed to `log_dict` once per epoch: the
-values are the same, and a small model's step is spared the cost of a `log_dict` call per step."""
+A `self.log` call costs a small model more than its forward pass (Lightning moves and checks its whole
+record of the metric on every call). So a training step only adds its loss to a running mean on the device,
+and calls `self.log` for the step's loss only on the steps whose metrics go to the logger
+(`trainer.log_every_n_steps`). Metric objects (the running mean, accuracy, ...) are handed to `log_dict`
+once per epoch: Lightning computes and resets a logged metric object at the end of the epoch however often
+it was logged, so the values are the same. Validation and test steps log as usual: they run once per
+evaluation, not once per optimisation step."""
 
 import torch
 from lightning.pytorch import LightningModule
-from torchmetrics import MetricCollection
+from torchmetrics import MeanMetric, MetricCollection
 
 
 class StepLogging(LightningModule):
     _train_metrics_logged = False
 
+    def __init__(self) -> None:
+        super().__init__()
+        # The epoch's mean training loss. NaN checks are the finite-loss guard's job; here they would cost a
+        # host-device synchronisation per step.
+        self.train_loss = MeanMetric(nan_strategy="disable")
+
     def on_train_epoch_start(self) -> None:
         self._train_metrics_logged = False
 
-    def log_step(self, stage: str, loss: torch.Tensor, metrics: MetricCollection) -> None:
-        training = stage == "train"
-        # Validation and test losses are averaged over every device; the training loss stays per-device
-        # because synchronising it on every step would cost a collective call per batch.
-        self.log(
-            f"{stage}/loss", loss, on_step=training, on_epoch=True, prog_bar=True, sync_dist=not training
-        )
-        if training and self._train_metrics_logged:
+    def log_step(self, stage: str, loss: torch.Tensor, metrics: MetricCollection, batch_size: int) -> None:
+        if stage != "train":
+            # Averaged over every device, once per evaluation.
+            self.log(
+                f"{stage}/loss", loss, on_epoch=True, prog_bar=True, sync_dist=True, batch_size=batch_size
+            )
+            self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=True)
             return
-        self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=not training)
-        self._train_metrics_logged = training
+        # Once per example: weighted by batch size, as Lightning's own epoch mean is (MeanMetric ignores its
+        # `weight` argument when NaN checks are off). `expand` makes a view, not a copy.
+        self.train_loss.update(loss.detach().expand(batch_size))
+        if self.logs_this_step():
+            # Per device: synchronising the loss at every logged step would cost a collective call.
+            self.log("train/loss_step", loss, on_step=True, on_epoch=False, prog_bar=True)
+        if not self._train_metrics_logged:
+            self.log("train/loss", self.train_loss, on_step=False, on_epoch=True, prog_bar=True)
+            self.log_dict(metrics, on_step=False, on_epoch=True)
+            self._train_metrics_logged = True
+
+    def logs_this_step(self) -> bool:
+        """Whether Lightning writes this training step's metrics to the logger: every
+        `log_every_n_steps` optimisation steps, counted as Lightning counts them."""
+        # No trainer when a step runs on its own (a unit test, a notebook): there is no logger to write to.
+        every = self._trainer.log_every_n_steps if self._trainer is not None else 0
+        return every > 0 and (self.global_step + 1) % every == 0

@@ -124,7 +124,7 @@ class TabularMLP(StepLogging):
         predictions = self.predictions(outputs.detach())
         metric_targets = self.target_values(targets)
         metrics.update(predictions, metric_targets)
-        self.log_step(stage, loss, metrics)
+        self.log_step(stage, loss, metrics, batch_size=len(targets))
         return loss, predictions, metric_targets
 
     def training_step(self, batch, batch_idx: int) -> torch.Tensor:
