@@ -35,8 +35,9 @@ TINY_RUN = [
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    # `make test` runs one pytest-xdist worker per core. One thread each, in the workers and in the
-    # processes they start, keeps idle OpenMP threads from spinning on the cores the other workers need.
+    # `make test` runs one pytest-xdist worker per core. One thread each keeps idle OpenMP threads from
+    # spinning on the cores the other workers need: set here for this worker (torch is already imported),
+    # and in the environment for the processes it starts.
     if os.environ.get("PYTEST_XDIST_WORKER"):
         os.environ["OMP_NUM_THREADS"] = "1"
         torch.set_num_threads(1)

@@ -45,8 +45,11 @@ class StepLogging(LightningModule):
             self._train_metrics_logged = True
 
     def logs_this_step(self) -> bool:
-        """Whether Lightning writes this training step's metrics to the logger: every
-        `log_every_n_steps` optimisation steps, counted as Lightning counts them."""
-        # No trainer when a step runs on its own (a unit test, a notebook): there is no logger to write to.
-        every = self._trainer.log_every_n_steps if self._trainer is not None else 0
-        return every > 0 and (self.global_step + 1) % every == 0
+        """Whether Lightning writes this training step's metrics to the logger, decided as Lightning does:
+        every `log_every_n_steps` optimisation steps, and at every step once a stop is signalled (while
+        `min_epochs` holds training on) or in a `fast_dev_run`."""
+        trainer = self._trainer  # None when a step runs on its own (a unit test, a notebook): no logger
+        if trainer is None or trainer.log_every_n_steps == 0:
+            return False
+        every_n = (self.global_step + 1) % trainer.log_every_n_steps == 0
+        return every_n or trainer.should_stop or bool(trainer.fast_dev_run)
