@@ -45,20 +45,39 @@ def test_a_disabled_bar_skips_its_batches_as_lightnings_does():
         getattr(bar, hook)(None, None, None, None, batch_idx=0)
 
 
-def test_a_training_run_reads_the_metrics_only_when_the_bar_is_due(clock, monkeypatch):
-    bar = ThrottledRichProgressBar(refresh_rate=10)
-    metric_reads = []
-    monkeypatch.setattr(bar, "get_metrics", lambda trainer, module: metric_reads.append(1) or {})
+def fit(bar: ThrottledRichProgressBar, **trainer_options) -> None:
+    """Training on 20 batches of a small table."""
     model = TabularMLP(8, "regression", {"_target_": "torch.optim.SGD", "_partial_": True, "lr": 0.01})
     data = DataLoader(TensorDataset(torch.randn(40, 8), torch.randn(40)), batch_size=2)
     trainer = Trainer(
         accelerator="cpu",
-        max_epochs=1,
         logger=False,
         callbacks=[bar],
         enable_checkpointing=False,
         enable_model_summary=False,
+        **trainer_options,
     )
-    trainer.fit(model, data)  # 20 batches while the clock stands still
+    trainer.fit(model, data)
+
+
+def test_a_training_run_reads_the_metrics_only_when_the_bar_is_due(clock, monkeypatch):
+    bar = ThrottledRichProgressBar(refresh_rate=10)
+    metric_reads = []
+    monkeypatch.setattr(bar, "get_metrics", lambda trainer, module: metric_reads.append(1) or {})
+    fit(bar, max_epochs=1)  # 20 batches while the clock stands still
     # The first and the last batch, and the end of the epoch: not 20 reads.
     assert len(metric_reads) == 3
+
+
+def test_an_epoch_cut_short_leaves_the_bar_where_it_stopped(clock, monkeypatch):
+    bar = ThrottledRichProgressBar(refresh_rate=10)
+    shown = []
+    update = bar._update
+
+    def recorded_update(task, current: int, **options) -> None:
+        shown.append(current)
+        update(task, current, **options)
+
+    monkeypatch.setattr(bar, "_update", recorded_update)
+    fit(bar, max_epochs=1, max_steps=5)  # stops after 5 of 20 batches, none of them the last
+    assert shown[-1] == 5
