@@ -4,8 +4,8 @@ Lightning's bar updates at every batch: it reads every progress-bar metric (a ho
 per metric on a GPU) and rebuilds its display, which costs a small model more than its training step. Here
 a batch updates the bar only when `1 / refresh_rate` seconds have passed since the last update, and at the
 last batch of a loop so that the bar ends full (or at the end of an epoch cut short, where it stopped); the
-display itself redraws at the same rate. A disabled bar
-(every process but the first under DDP) is left to Lightning, which skips it."""
+display itself redraws at the same rate. A disabled bar (every process but the first under DDP) is left to
+Lightning, which skips it."""
 
 from time import monotonic
 from typing import Any
