@@ -35,9 +35,14 @@ class StepTimer(Callback):
 
 
 def seconds_per_step(path: Path, warmup: int, steps: int) -> float:
-    """Mean time of the `steps` steps after the first `warmup` ones: a window of consecutive steps, so
-    that costs paid every n steps (logging, progress bar) count at their real frequency."""
-    ends = json.loads(Path(path).read_text())["step_ends"]
+    """`window_seconds_per_step` of the step end times a StepTimer wrote to `path`."""
+    return window_seconds_per_step(json.loads(Path(path).read_text())["step_ends"], warmup, steps, str(path))
+
+
+def window_seconds_per_step(ends: list[float], warmup: int, steps: int, source: str = "The run") -> float:
+    """Mean time of the `steps` steps after the first `warmup` ones, from when each step ended: a window of
+    consecutive steps, so that costs paid every n steps (logging, progress bar) count at their real
+    frequency."""
     if len(ends) < warmup + steps:
-        raise RuntimeError(f"{path} has {len(ends)} steps; the benchmark needs {warmup + steps}.")
+        raise RuntimeError(f"{source} has {len(ends)} steps; the benchmark needs {warmup + steps}.")
     return (ends[warmup + steps - 1] - ends[warmup - 1]) / steps

@@ -20,7 +20,7 @@ from omegaconf import DictConfig
 from {{ cookiecutter.package_name }}.config import compose_run_config
 from {{ cookiecutter.package_name }}.train import train
 
-from .step_timer import StepTimer, seconds_per_step
+from .step_timer import StepTimer, seconds_per_step, window_seconds_per_step
 
 STEP_TIMER = "benchmarks.step_timer.StepTimer"
 # The tabular MLP at a batch of 1024 rows: tiny steps, where a framework's fixed per-step costs show.
@@ -68,7 +68,7 @@ def hand_written_seconds_per_step(cfg: DictConfig, warmup: int, steps: int) -> f
     step_ends = hand_written_steps(
         model, model, optimizer, lambda epoch: datamodule.train_dataloader(), warmup + steps
     )
-    return (step_ends[-1] - step_ends[warmup - 1]) / steps
+    return window_seconds_per_step(step_ends, warmup, steps)
 
 
 def hand_written_steps(
