@@ -7,7 +7,12 @@ The contract, which the OpenAPI schema at `/docs` and `/openapi.json` spells out
 - answers: one per record or file, in order: the most probable label with every class's probability,
   or the predicted value; binary classifiers add the action their decision policy recommends.
 Any malformed request is answered 4xx with the field and the problem, never 5xx: 422 for content,
-413 for bodies over `max_body_bytes`. Requests run in FastAPI's thread pool and share one thread-safe
+413 for bodies over `max_body_bytes`.
+
+Table requests run on the server's event loop: their work (validation, pandas, scikit-learn) holds Python's
+GIL, so threads would run them one at a time anyway, and under load the hops to FastAPI's thread pool and
+the threads' contention for the GIL cost more than the work (the `serve_rps` benchmark measures it). Image
+requests, whose decoding and model release the GIL, run in the thread pool. Both share one thread-safe
 ONNX Runtime session.
 """
 
@@ -163,7 +168,7 @@ def add_table_route(app: FastAPI, predictor: Predictor, limits: Limits) -> None:
         response_model_exclude_none=True,
         responses={422: {"description": "A record is malformed; `detail` says which"}},
     )
-    def predict(request: request_model) -> Predictions:  # type: ignore[valid-type]
+    async def predict(request: request_model) -> Predictions:  # type: ignore[valid-type]
         rows = [row.model_dump(by_alias=True, mode="json") for row in request.records]
         frame = pd.DataFrame(rows, columns=table.columns)
         reject_bad_values(table.row_problems(frame))  # allowed by the types, not by the data

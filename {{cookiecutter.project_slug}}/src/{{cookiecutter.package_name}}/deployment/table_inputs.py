@@ -79,9 +79,9 @@ class TableInputs:
         """Model inputs (float32) of rows that passed `row_problems`, one per row (after the training's
         feature function, if any: FeatureFunctionError when it refuses them), and for each row the columns
         whose value overflows the scaling (a number astronomically far from the training data)."""
-        rows = frame[self.columns]
-        if self.features:
-            rows = replay_features(rows.copy(), self.features)
+        # The preprocessing picks the model's columns itself; selecting them here too would cost more than
+        # scaling a request's one row.
+        rows = replay_features(frame[self.columns].copy(), self.features) if self.features else frame
         with np.errstate(all="ignore"):
             matrix = self.preprocessor.transform(rows)
         sources = self.preprocessor.source_columns()
