@@ -12,16 +12,19 @@ from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionM
 from .backbones import RESNET18_FEATURES, build_resnet18_backbone
 from .hparams import as_plain_dict
 from .optimization import configure_optimization
-from .step_logging import StepLogging
+from .step_logging import FIT_METRICS, StepLogging
 
 
-def classification_metrics(num_classes: int, sync_on_compute: bool = True) -> MetricCollection:
-    """Accuracy and macro F1. `sync_on_compute=False` for values one process computes alone."""
-    sync = {"sync_on_compute": sync_on_compute}
+def classification_metrics(
+    num_classes: int, sync_on_compute: bool = True, validate_args: bool = True
+) -> MetricCollection:
+    """Accuracy and macro F1. `sync_on_compute=False` for values one process computes alone;
+    `validate_args=False` skips the checks of every batch's labels, which wait for the device."""
+    checks = {"sync_on_compute": sync_on_compute, "validate_args": validate_args}
     return MetricCollection(
         {
-            "acc": MulticlassAccuracy(num_classes, average="micro", **sync),
-            "f1": MulticlassF1Score(num_classes, average="macro", **sync),
+            "acc": MulticlassAccuracy(num_classes, average="micro", **checks),
+            "f1": MulticlassF1Score(num_classes, average="macro", **checks),
         }
     )
 
@@ -68,10 +71,10 @@ class ImageClassifier(StepLogging):
             # NHWC: the layout GPU convolution kernels prefer with mixed precision; same results.
             self.to(memory_format=torch.channels_last)
 
-        metrics = classification_metrics(num_classes)
-        self.train_metrics = metrics.clone(prefix="train/")
-        self.val_metrics = metrics.clone(prefix="val/")
-        self.test_metrics = metrics.clone(prefix="test/")
+        fit_metrics = classification_metrics(num_classes, **FIT_METRICS)
+        self.train_metrics = fit_metrics.clone(prefix="train/")
+        self.val_metrics = fit_metrics.clone(prefix="val/")
+        self.test_metrics = classification_metrics(num_classes).clone(prefix="test/")
         self.test_confusion = MulticlassConfusionMatrix(num_classes)
         self.test_confusion_matrix: torch.Tensor | None = None  # rows: true classes, columns: predicted
 

@@ -12,6 +12,11 @@ import torch
 from lightning.pytorch import LightningModule
 from torchmetrics import MeanMetric, MetricCollection
 
+# The settings of the metrics updated at every training and validation step. The data modules already made
+# every label a class index below the number of classes; checking each batch again (`torch.unique` over
+# its labels) would make every step wait for the device.
+FIT_METRICS = {"validate_args": False}
+
 
 class StepLogging(LightningModule):
     _train_metrics_logged = False

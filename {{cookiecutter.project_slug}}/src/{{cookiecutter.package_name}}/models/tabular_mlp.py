@@ -13,7 +13,7 @@ from ..data.tabular_preprocessing import in_target_units
 from .hparams import as_plain_dict
 from .mlp import build_mlp
 from .optimization import configure_optimization
-from .step_logging import StepLogging
+from .step_logging import FIT_METRICS, StepLogging
 from .tabular_objectives import (
     REGRESSION,
     build_loss,
@@ -65,10 +65,10 @@ class TabularMLP(StepLogging):
         outputs = 1 if task == REGRESSION or loss == "bce" else num_classes
         self.network = build_mlp(input_size, hidden_sizes, outputs, activation, dropout, batch_norm)
         self.loss = build_loss(loss, class_weights)
-        metrics = task_metrics(task, num_classes)
-        self.train_metrics = metrics.clone(prefix="train/")
-        self.val_metrics = metrics.clone(prefix="val/")
-        self.test_metrics = metrics.clone(prefix="test/")
+        fit_metrics = task_metrics(task, num_classes, **FIT_METRICS)
+        self.train_metrics = fit_metrics.clone(prefix="train/")
+        self.val_metrics = fit_metrics.clone(prefix="val/")
+        self.test_metrics = task_metrics(task, num_classes).clone(prefix="test/")
         self.test_confusion = None if task == REGRESSION else MulticlassConfusionMatrix(num_classes)
         self.test_confusion_matrix: torch.Tensor | None = None  # rows: true classes, columns: predicted
 

@@ -17,11 +17,14 @@ REGRESSION_LOSSES = {"mse": nn.MSELoss, "l1": nn.L1Loss, "huber": nn.HuberLoss}
 CLASSIFICATION_LOSSES = ("cross_entropy", "bce")
 
 
-def task_metrics(task: str, num_classes: int | None = None, sync_on_compute: bool = True) -> MetricCollection:
+def task_metrics(
+    task: str, num_classes: int | None = None, sync_on_compute: bool = True, validate_args: bool = True
+) -> MetricCollection:
     """Regression: RMSE, MAE, R^2 in the target's units. Classification: accuracy, macro F1, AUROC.
 
     `sync_on_compute=False` for values computed by one process alone (under DDP the others are not there
-    to gather from).
+    to gather from). `validate_args=False` skips the classification metrics' checks of every batch's
+    labels, which wait for the device (see `step_logging.FIT_METRICS`).
     """
     sync = {"sync_on_compute": sync_on_compute}
     if task == REGRESSION:
@@ -32,11 +35,12 @@ def task_metrics(task: str, num_classes: int | None = None, sync_on_compute: boo
                 "r2": R2Score(**sync),
             }
         )
+    checks = {**sync, "validate_args": validate_args}
     return MetricCollection(
         {
-            "acc": MulticlassAccuracy(num_classes, average="micro", **sync),
-            "f1": MulticlassF1Score(num_classes, average="macro", **sync),
-            "auroc": MulticlassAUROC(num_classes, **sync),
+            "acc": MulticlassAccuracy(num_classes, average="micro", **checks),
+            "f1": MulticlassF1Score(num_classes, average="macro", **checks),
+            "auroc": MulticlassAUROC(num_classes, **checks),
         }
     )
 
