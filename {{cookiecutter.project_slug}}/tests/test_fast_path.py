@@ -1,10 +1,13 @@
 """The GPU fast path, checked where it can be without a GPU: what `trainer=gpu` switches on, channels-last
-giving the same results, and torch.compile leaving checkpoints as they were."""
+giving the same results, and torch.compile leaving checkpoints as they were and compiling once, not every
+epoch."""
 
+import json
 from pathlib import Path
 
 import pytest
 import torch
+from lightning.pytorch import Callback
 from omegaconf import OmegaConf
 
 from {{ cookiecutter.package_name }}.config import default_workers
@@ -59,17 +62,59 @@ def test_channels_last_gives_the_same_predictions():
     assert channels_last.backbone.conv1.weight.is_contiguous(memory_format=torch.channels_last)
 
 
-def test_a_compiled_model_trains_and_saves_the_usual_checkpoint(make_config, tiny_run, monkeypatch):
+def compile_quickly(monkeypatch) -> list:
+    """torch.compile with TorchDynamo's capture but without code generation; returns what it compiled."""
     compiled = []
     original_compile = torch.compile
 
-    def compile_quickly(forward, **options):
+    def capture_only(forward, **options):
         compiled.append(forward)
-        return original_compile(forward, backend="eager")  # TorchDynamo's capture, without code generation
+        return original_compile(forward, backend="eager")
 
-    monkeypatch.setattr(torch, "compile", compile_quickly)
+    monkeypatch.setattr(torch, "compile", capture_only)
+    return compiled
+
+
+def test_a_compiled_model_trains_and_saves_the_usual_checkpoint(make_config, tiny_run, monkeypatch):
+    compiled = compile_quickly(monkeypatch)
     cfg = make_config("train", *tiny_run, "compile=true", "explain.after_training=false")
     metrics = train(cfg)
     assert len(compiled) == 1 and "test/acc" in metrics
     checkpoint = torch.load(Path(cfg.paths.output_dir) / "checkpoints" / "last.ckpt", weights_only=True)
     assert not any(key.startswith("_orig_mod") for key in checkpoint["state_dict"])
+
+
+class CompiledGraphs(Callback):
+    """How many graphs TorchDynamo has compiled by the end of each training epoch (its validation included),
+    written to `path`."""
+
+    def __init__(self, path: str) -> None:
+        self.path = Path(path)
+        self.counts: list[int] = []
+
+    def on_train_epoch_end(self, trainer, pl_module) -> None:
+        self.counts.append(torch._dynamo.utils.counters["stats"]["unique_graphs"])
+        self.path.write_text(json.dumps(self.counts))
+
+
+def test_a_compiled_model_compiles_in_its_first_epoch_only(make_config, tiny_run, monkeypatch, tmp_path):
+    """Training and evaluation modes and the short last batch each cost a compilation once; the epochs
+    after the first reuse them (a recompilation per epoch would cost seconds to minutes each)."""
+    compile_quickly(monkeypatch)
+    torch._dynamo.reset()
+    counts = tmp_path / "graphs.json"
+    cfg = make_config(
+        "train",
+        "experiment=tabular_breast_cancer",
+        *tiny_run,
+        "trainer.max_epochs=3",
+        "trainer.limit_train_batches=null",  # every batch, the short last one included
+        "compile=true",
+        "explain.after_training=false",
+        "compare_baselines=false",
+        f"+callbacks.compiled_graphs._target_={__name__}.CompiledGraphs",
+        f"+callbacks.compiled_graphs.path={counts}",
+    )
+    train(cfg)
+    first, *later = json.loads(counts.read_text())
+    assert first > 0 and later == [first, first]
