@@ -3,6 +3,7 @@ giving the same results, and torch.compile leaving checkpoints as they were and 
 epoch."""
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,10 @@ from omegaconf import OmegaConf
 from {{ cookiecutter.package_name }}.config import default_workers
 from {{ cookiecutter.package_name }}.models.image_classifier import ImageClassifier
 from {{ cookiecutter.package_name }}.train import train
+from {{ cookiecutter.package_name }}.utils.accelerators import (
+    NVML_GPU_CHECK,
+    cheap_gpu_checks_without_gpus,
+)
 
 ADAMW = {"_target_": "torch.optim.AdamW", "_partial_": True, "lr": 1e-3}
 
@@ -118,3 +123,20 @@ def test_a_compiled_model_compiles_in_its_first_epoch_only(make_config, tiny_run
     train(cfg)
     first, *later = json.loads(counts.read_text())
     assert first > 0 and later == [first, first]
+
+
+@pytest.mark.parametrize(("devices", "kept"), [(0, False), (2, True)])
+def test_the_fork_safe_gpu_check_is_dropped_only_without_a_gpu(monkeypatch, devices, kept):
+    """With GPUs, Lightning's NVML-based check keeps later forks working; without one it only costs every
+    Adam step a failing library load."""
+    monkeypatch.setenv(NVML_GPU_CHECK, "1")
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: devices)
+    cheap_gpu_checks_without_gpus()
+    assert (os.environ.get(NVML_GPU_CHECK) == "1") is kept
+
+
+def test_training_without_a_gpu_drops_the_fork_safe_check(make_config, tiny_run, monkeypatch):
+    monkeypatch.setenv(NVML_GPU_CHECK, "1")
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
+    train(make_config("train", "experiment=tabular_breast_cancer", *tiny_run, "explain.after_training=false"))
+    assert NVML_GPU_CHECK not in os.environ

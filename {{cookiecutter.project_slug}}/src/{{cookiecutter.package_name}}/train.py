@@ -42,7 +42,10 @@ def fit_and_test(cfg: DictConfig, record) -> dict[str, float]:
     from lightning.pytorch.utilities.exceptions import SIGTERMException
 
     from {{ cookiecutter.package_name }}.evaluation.test_report import check_report_settings
-    from {{ cookiecutter.package_name }}.utils.accelerators import require_accelerator
+    from {{ cookiecutter.package_name }}.utils.accelerators import (
+        cheap_gpu_checks_without_gpus,
+        require_accelerator,
+    )
     from {{ cookiecutter.package_name }}.utils.checkpoints import (
         resolve_checkpoint,
         restarted_checkpoint,
@@ -57,6 +60,7 @@ def fit_and_test(cfg: DictConfig, record) -> dict[str, float]:
 
     output_dir = Path(cfg.paths.output_dir)
     require_accelerator(cfg.trainer.accelerator)
+    cheap_gpu_checks_without_gpus()
     check_report_settings(cfg)
     resume_from = resolve_checkpoint(cfg.get("ckpt_path"), cfg.paths.runs_dir) or restarted_checkpoint(
         output_dir
