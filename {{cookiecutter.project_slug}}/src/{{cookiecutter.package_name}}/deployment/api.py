@@ -9,11 +9,12 @@ The contract, which the OpenAPI schema at `/docs` and `/openapi.json` spells out
 Any malformed request is answered 4xx with the field and the problem, never 5xx: 422 for content,
 413 for bodies over `max_body_bytes`.
 
-Table requests run on the server's event loop: their work (validation, pandas, scikit-learn) holds Python's
-GIL, so threads would run them one at a time anyway, and under load the hops to FastAPI's thread pool and
-the threads' contention for the GIL cost more than the work (the `serve_rps` benchmark measures it). Image
-requests, whose decoding and model release the GIL, run in the thread pool. Both share one thread-safe
-ONNX Runtime session.
+Table requests of up to `INLINE_ROWS` rows are scored on the server's event loop: their work (pandas,
+scikit-learn) holds Python's GIL, so threads would run them one at a time anyway, and under load the hops
+to FastAPI's thread pool and the threads' contention for the GIL cost more than the work (the `serve_rps`
+benchmark measures it). Larger table requests, and image requests (whose decoding and model release the
+GIL), run in the thread pool, so that they never hold up the others. All share one thread-safe ONNX
+Runtime session.
 """
 
 from typing import Annotated, Any
@@ -21,6 +22,7 @@ from typing import Annotated, Any
 import numpy as np
 import pandas as pd
 from fastapi import FastAPI, File, HTTPException, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, create_model
@@ -33,6 +35,7 @@ from .limits import BodySizeLimit, Limits
 from .predictor import Predictor
 
 MAX_PROBLEMS = 50  # listed in one 422
+INLINE_ROWS = 100  # table requests up to this size are scored on the event loop (a few ms; see above)
 MAX_LISTED_CATEGORIES = 20  # in the schema's description of a column (the schema is public)
 FiniteNumber = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 CategoryValue = StrictStr | StrictBool | StrictInt
@@ -169,7 +172,12 @@ def add_table_route(app: FastAPI, predictor: Predictor, limits: Limits) -> None:
         responses={422: {"description": "A record is malformed; `detail` says which"}},
     )
     async def predict(request: request_model) -> Predictions:  # type: ignore[valid-type]
-        rows = [row.model_dump(by_alias=True, mode="json") for row in request.records]
+        if len(request.records) <= INLINE_ROWS:
+            return score(request.records)
+        return await run_in_threadpool(score, request.records)
+
+    def score(records: list[BaseModel]) -> Predictions:
+        rows = [row.model_dump(by_alias=True, mode="json") for row in records]
         frame = pd.DataFrame(rows, columns=table.columns)
         reject_bad_values(table.row_problems(frame))  # allowed by the types, not by the data
         try:
