@@ -86,10 +86,8 @@ def test_records_get_a_label_probabilities_and_an_action(tables, tabular_bundle,
     assert one == answers[:1]  # a row's answer does not depend on its batch
 
 
-def test_small_table_requests_skip_the_thread_pool_and_large_ones_use_it(tables, records, monkeypatch):
-    """Small table requests run on the event loop: under load, the hops to FastAPI's thread pool and the
-    threads' contention for the GIL cost more than their work (the serve_rps benchmark). Large ones go to
-    the pool, so as not to hold up the others; the answers are the same."""
+def thread_pool_calls(monkeypatch) -> list[str]:
+    """The names of the functions handed to the thread pool from now on (they still run there)."""
     handed_over = []
     run_sync = anyio.to_thread.run_sync
 
@@ -98,6 +96,14 @@ def test_small_table_requests_skip_the_thread_pool_and_large_ones_use_it(tables,
         return await run_sync(function, *args, **kwargs)
 
     monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    return handed_over
+
+
+def test_small_table_requests_skip_the_thread_pool_and_large_ones_use_it(tables, records, monkeypatch):
+    """Small table requests run on the event loop: under load, the hops to FastAPI's thread pool and the
+    threads' contention for the GIL cost more than their work (the serve_rps benchmark). Large ones go to
+    the pool, so as not to hold up the others: same answers, same 422s."""
+    handed_over = thread_pool_calls(monkeypatch)
     inline = tables.post("/predict", json={"records": records})
     assert inline.status_code == 200, inline.text
     assert handed_over == [] and len(inline.json()["predictions"]) == len(records)
@@ -105,6 +111,17 @@ def test_small_table_requests_skip_the_thread_pool_and_large_ones_use_it(tables,
     monkeypatch.setattr(api, "INLINE_ROWS", len(records) - 1)
     pooled = tables.post("/predict", json={"records": records})
     assert handed_over == ["score"] and pooled.json() == inline.json()
+    overflow = tables.post("/predict", json={"records": [*records[:2], {**records[2], "worst area": 1e308}]})
+    [(where, _)] = problems(overflow)
+    assert where == ["body", "records", 2, "worst area"] and handed_over == ["score", "score"]
+
+
+def test_the_pytorch_runtime_scores_tables_in_the_thread_pool(tabular_bundle, records, monkeypatch):
+    """Its forward passes take turns behind a lock, which the event loop must never wait on."""
+    handed_over = thread_pool_calls(monkeypatch)
+    response = client_for(tabular_bundle, "torch").post("/predict", json={"records": records[:1]})
+    assert response.status_code == 200, response.text
+    assert handed_over == ["score"]
 
 
 def test_a_missing_value_is_filled_as_in_training(tables, tabular_bundle, records):

@@ -1,6 +1,7 @@
-"""A training step never makes the host wait for the device: no `.item()`, `bool(tensor)`, `.cpu()` or
-data-dependent shapes in the modules' steps (metrics and logging included). On a GPU each of those stalls
-the step until every queued kernel has run; on this CPU-only test they are caught as they are called."""
+"""Training and validation steps never make the host wait for the device, but where a library gives no way
+around it: no `.item()`, `bool(tensor)`, `.cpu()` or data-dependent shapes in the modules' steps (metrics
+and logging included). On a GPU each of those stalls the step until every queued kernel has run; on this
+CPU-only test they are caught as they are called (those inside PyTorch's own kernels are not seen)."""
 
 import sys
 
@@ -14,15 +15,23 @@ from {{ cookiecutter.package_name }}.models.image_classifier import ImageClassif
 from {{ cookiecutter.package_name }}.models.tabular_mlp import TabularMLP
 
 OPTIMIZER = {"_target_": "torch.optim.SGD", "_partial_": True, "lr": 0.01}
-# Calls whose answer lives on the host: on an accelerator each one waits for the device.
+# Calls whose answer lives on the host, or whose output size depends on the data: on an accelerator each
+# one waits for the device. Indexing with a boolean mask is one too (see `synchronises`).
 SYNCHRONISING = {
     "__bool__", "__int__", "__float__", "__index__", "item", "tolist", "numpy", "cpu",
-    "nonzero", "unique", "masked_select",
+    "nonzero", "unique", "masked_select", "bincount", "repeat_interleave",
 }  # fmt: skip
-# torchmetrics checks on the CPU whether predictions need a softmax, and on accelerators uses
-# `torch.where` instead (no synchronisation): only its CPU branch runs here.
-CPU_ONLY_BRANCHES = {"normalize_logits_if_needed"}
-RECORDER = {"__torch_function__", "caller"}
+# Functions whose synchronisations are allowed, and why.
+EXEMPT = {
+    # torchmetrics checks on the CPU whether predictions need a softmax; on accelerators it uses
+    # `torch.where` instead: only its CPU branch runs here.
+    "normalize_logits_if_needed",
+    # Macro-averaged metrics (F1) count classes with `torch.bincount`, which reads the range of its input
+    # on a GPU (torchmetrics avoids it only when `trainer.deterministic=true`): one per metric and step.
+    "_bincount",
+}
+RECORDER = {"__torch_function__", "caller", "synchronises"}
+STEPS = ("training_step", "validation_step")
 
 
 class SynchronisingCalls(TorchFunctionMode):
@@ -31,16 +40,22 @@ class SynchronisingCalls(TorchFunctionMode):
         self.calls: list[str] = []
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
-        name = getattr(func, "__name__", "")
-        if name in SYNCHRONISING and not in_cpu_only_branch():
-            self.calls.append(f"{name} in {caller()}")
+        if synchronises(getattr(func, "__name__", ""), args) and not in_exempt_function():
+            self.calls.append(f"{func.__name__} in {caller()}")
         return func(*args, **(kwargs or {}))
 
 
-def in_cpu_only_branch() -> bool:
+def synchronises(name: str, args: tuple) -> bool:
+    if name == "__getitem__":
+        index = args[1] if len(args) > 1 else None
+        return isinstance(index, torch.Tensor) and index.dtype == torch.bool
+    return name in SYNCHRONISING
+
+
+def in_exempt_function() -> bool:
     frame = sys._getframe()
     while frame is not None:
-        if frame.f_code.co_name in CPU_ONLY_BRANCHES:
+        if frame.f_code.co_name in EXEMPT:
             return True
         frame = frame.f_back
     return False
@@ -58,28 +73,29 @@ def caller() -> str:
     return f"{frame.f_code.co_filename.rsplit('/', 1)[-1]}:{frame.f_lineno} ({frame.f_code.co_name})"
 
 
-def synchronising_calls_in_training_steps(
-    model: LightningModule, data: TensorDataset, monkeypatch
-) -> list[str]:
-    """Three training steps of `model` in a Trainer that logs at every step (so the logging branch runs)."""
+def synchronising_calls_in_steps(model: LightningModule, data: TensorDataset, monkeypatch) -> list[str]:
+    """Three training steps of `model` (in a Trainer that logs at every step, so the logging branch runs)
+    and its validation steps (the sanity check's and the epoch's)."""
     recorder = SynchronisingCalls()
-    training_step = type(model).training_step
+    for name in STEPS:
+        step = getattr(type(model), name)
 
-    def recorded_step(self, batch, batch_idx: int):
-        with recorder:
-            return training_step(self, batch, batch_idx)
+        def recorded_step(self, batch, batch_idx: int, step=step):
+            with recorder:
+                return step(self, batch, batch_idx)
 
-    monkeypatch.setattr(type(model), "training_step", recorded_step)
+        monkeypatch.setattr(type(model), name, recorded_step)
     trainer = Trainer(
         accelerator="cpu",
         max_steps=3,
+        limit_val_batches=2,
         log_every_n_steps=1,
         logger=False,
         enable_checkpointing=False,
         enable_progress_bar=False,
         enable_model_summary=False,
     )
-    trainer.fit(model, DataLoader(data, batch_size=4))
+    trainer.fit(model, DataLoader(data, batch_size=4), DataLoader(data, batch_size=4))
     return recorder.calls
 
 
@@ -87,34 +103,41 @@ def synchronising_calls_in_training_steps(
     ("task", "class_names"),
     [("regression", None), ("classification", ["a", "b", "c"]), ("classification", ["no", "yes"])],
 )
-def test_a_tabular_training_step_never_waits_for_the_device(monkeypatch, task, class_names):
+def test_tabular_steps_never_wait_for_the_device(monkeypatch, task, class_names):
     torch.manual_seed(0)
     targets = torch.randn(12) if task == "regression" else torch.arange(12) % len(class_names)
     model = TabularMLP(
         5, task, OPTIMIZER, class_names=class_names, preprocessing={"target_mean": 1.0, "target_std": 2.0}
     )
     data = TensorDataset(torch.randn(12, 5), targets)
-    assert synchronising_calls_in_training_steps(model, data, monkeypatch) == []
+    assert synchronising_calls_in_steps(model, data, monkeypatch) == []
 
 
-def test_an_image_training_step_never_waits_for_the_device(monkeypatch):
+def test_image_steps_never_wait_for_the_device(monkeypatch):
     torch.manual_seed(0)
     data = TensorDataset(torch.randn(12, 3, 32, 32), torch.arange(12) % 3)
     model = ImageClassifier(3, OPTIMIZER)
-    assert synchronising_calls_in_training_steps(model, data, monkeypatch) == []
+    assert synchronising_calls_in_steps(model, data, monkeypatch) == []
 
 
 def test_the_recorder_catches_a_synchronisation(monkeypatch):
-    """The check above can fail: a step that reads its loss on the host is caught, with its line."""
+    """The checks above can fail: a step that reads its loss on the host, or picks rows with a boolean
+    mask, is caught, with its line."""
 
-    class ReadsItsLoss(TabularMLP):
+    class Synchronises(TabularMLP):
         def training_step(self, batch, batch_idx: int):
             loss = super().training_step(batch, batch_idx)
             print(f"loss {loss.item():.3f}")
             return loss
 
-    model = ReadsItsLoss(5, "regression", OPTIMIZER, preprocessing={"target_mean": 0.0, "target_std": 1.0})
-    calls = synchronising_calls_in_training_steps(
-        model, TensorDataset(torch.randn(12, 5), torch.randn(12)), monkeypatch
-    )
-    assert len(calls) == 3 and all(call.startswith("item in test_step_syncs.py") for call in calls)
+        def validation_step(self, batch, batch_idx: int) -> None:
+            inputs, targets = batch
+            super().validation_step((inputs[targets > 0], targets[targets > 0]), batch_idx)
+
+    model = Synchronises(5, "regression", OPTIMIZER, preprocessing={"target_mean": 0.0, "target_std": 1.0})
+    data = TensorDataset(torch.randn(12, 5), torch.randn(12))
+    calls = synchronising_calls_in_steps(model, data, monkeypatch)
+    where = {call.split(":")[0] for call in calls}
+    assert where == {"item in test_step_syncs.py", "__getitem__ in test_step_syncs.py"}
+    # Three training steps, and four validation batches (two in the sanity check), each masked twice.
+    assert len(calls) == 3 + 4 * 2
