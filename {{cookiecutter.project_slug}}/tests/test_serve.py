@@ -108,7 +108,7 @@ def test_small_table_requests_skip_the_thread_pool_and_large_ones_use_it(tables,
     assert inline.status_code == 200, inline.text
     assert handed_over == [] and len(inline.json()["predictions"]) == len(records)
 
-    monkeypatch.setattr(api, "INLINE_ROWS", len(records) - 1)
+    monkeypatch.setattr(api, "INLINE_VALUES", len(records) * len(records[0]) - 1)
     pooled = tables.post("/predict", json={"records": records})
     assert handed_over == ["score"] and pooled.json() == inline.json()
     overflow = tables.post("/predict", json={"records": [*records[:2], {**records[2], "worst area": 1e308}]})

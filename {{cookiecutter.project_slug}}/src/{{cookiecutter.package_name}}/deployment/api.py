@@ -28,13 +28,13 @@ from .limits import BodySizeLimit, Limits
 from .predictor import Predictor
 
 MAX_PROBLEMS = 50  # listed in one 422
-# Table requests of up to this many rows are scored on the server's event loop, when ONNX Runtime runs the
-# model: their work (pandas, scikit-learn) holds Python's GIL, so threads would run them one at a time
-# anyway, and under load the hops to FastAPI's thread pool and the threads' contention for the GIL cost
-# more than the work (the serve_rps benchmark). Larger requests (a thousand rows take ~50 ms), image
-# requests and the PyTorch runtime (one forward pass at a time, behind a lock the loop must never wait
-# on) use the thread pool, so that they never hold up the others.
-INLINE_ROWS = 100
+# Table requests of up to this many values (rows x columns) are scored on the server's event loop, when
+# ONNX Runtime runs the model: their work (pandas, scikit-learn) holds Python's GIL, so threads would run
+# them one at a time anyway, and under load the hops to FastAPI's thread pool and the threads' contention
+# for the GIL cost more than the work (the serve_rps benchmark). Larger requests (a thousand rows of 30
+# columns take ~50 ms), image requests and the PyTorch runtime (one forward pass at a time, behind a lock
+# the loop must never wait on) use the thread pool, so that they never hold up the others.
+INLINE_VALUES = 3000
 MAX_LISTED_CATEGORIES = 20  # in the schema's description of a column (the schema is public)
 FiniteNumber = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 CategoryValue = StrictStr | StrictBool | StrictInt
@@ -171,7 +171,7 @@ def add_table_route(app: FastAPI, predictor: Predictor, limits: Limits) -> None:
         responses={422: {"description": "A record is malformed; `detail` says which"}},
     )
     async def predict(request: request_model) -> Predictions:  # type: ignore[valid-type]
-        if predictor.runtime == "onnx" and len(request.records) <= INLINE_ROWS:
+        if predictor.runtime == "onnx" and len(request.records) * len(table.columns) <= INLINE_VALUES:
             return score(request.records)
         return await run_in_threadpool(score, request.records)
 
