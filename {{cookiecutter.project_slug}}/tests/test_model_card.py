@@ -11,7 +11,7 @@ from huggingface_hub import ModelCard
 from {{ cookiecutter.package_name }}.eval import evaluate
 from {{ cookiecutter.package_name }}.evaluation.bootstrap import confidence_intervals
 from {{ cookiecutter.package_name }}.evaluation.predictions import Predictions
-from {{ cookiecutter.package_name }}.models.image_classifier import classification_metrics
+from {{ cookiecutter.package_name }}.models.classification_metrics import classification_metrics
 from {{ cookiecutter.package_name }}.models.tabular_objectives import task_metrics
 from {{ cookiecutter.package_name }}.publish_card import main as publish_card
 from {{ cookiecutter.package_name }}.train import train

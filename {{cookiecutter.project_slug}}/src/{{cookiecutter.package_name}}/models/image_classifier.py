@@ -7,26 +7,13 @@ from typing import Any
 import torch
 from torch import nn
 from torchmetrics import MetricCollection
-from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix, MulticlassF1Score
+from torchmetrics.classification import MulticlassConfusionMatrix
 
 from .backbones import RESNET18_FEATURES, build_resnet18_backbone
+from .classification_metrics import classification_metrics
 from .hparams import as_plain_dict
 from .optimization import configure_optimization
 from .step_logging import FIT_METRICS, StepLogging
-
-
-def classification_metrics(
-    num_classes: int, sync_on_compute: bool = True, validate_args: bool = True
-) -> MetricCollection:
-    """Accuracy and macro F1. `sync_on_compute=False` for values one process computes alone;
-    `validate_args=False` skips the checks of every batch's labels, which wait for the device."""
-    checks = {"sync_on_compute": sync_on_compute, "validate_args": validate_args}
-    return MetricCollection(
-        {
-            "acc": MulticlassAccuracy(num_classes, average="micro", **checks),
-            "f1": MulticlassF1Score(num_classes, average="macro", **checks),
-        }
-    )
 
 
 class ImageClassifier(StepLogging):

@@ -9,8 +9,10 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 from torchmetrics import MetricCollection
-from torchmetrics.classification import MulticlassAccuracy, MulticlassAUROC, MulticlassF1Score
+from torchmetrics.classification import MulticlassAUROC
 from torchmetrics.regression import MeanAbsoluteError, MeanSquaredError, R2Score
+
+from .classification_metrics import classification_metrics
 
 REGRESSION, CLASSIFICATION = "regression", "classification"
 REGRESSION_LOSSES = {"mse": nn.MSELoss, "l1": nn.L1Loss, "huber": nn.HuberLoss}
@@ -24,7 +26,8 @@ def task_metrics(
 
     `sync_on_compute=False` for values computed by one process alone (under DDP the others are not there
     to gather from). `validate_args=False` skips the classification metrics' checks of every batch's
-    labels, which wait for the device (see `step_logging.FIT_METRICS`).
+    labels, which wait for the device (see `step_logging.FIT_METRICS`). Accuracy and F1 are the image
+    model's (`classification_metrics`).
     """
     sync = {"sync_on_compute": sync_on_compute}
     if task == REGRESSION:
@@ -35,14 +38,9 @@ def task_metrics(
                 "r2": R2Score(**sync),
             }
         )
-    checks = {**sync, "validate_args": validate_args}
-    return MetricCollection(
-        {
-            "acc": MulticlassAccuracy(num_classes, average="micro", **checks),
-            "f1": MulticlassF1Score(num_classes, average="macro", **checks),
-            "auroc": MulticlassAUROC(num_classes, **checks),
-        }
-    )
+    metrics = classification_metrics(num_classes, sync_on_compute, validate_args)
+    metrics.add_metrics({"auroc": MulticlassAUROC(num_classes, validate_args=validate_args, **sync)})
+    return metrics
 
 
 def default_loss(task: str, num_classes: int | None) -> str:
