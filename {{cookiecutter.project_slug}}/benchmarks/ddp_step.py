@@ -32,8 +32,7 @@ PROCESSES = 2
 
 def template_seconds_per_step(overrides: list[str], warmup: int, steps: int, log_dir: Path) -> float:
     timer_file = log_dir / f"ddp-steps-{uuid4().hex}.json"
-    window = [override for override in one_window(warmup, steps) if override != "trainer=cpu"]
-    command = [*TRAIN, *overrides, *window, "trainer=ddp_sim"]
+    command = [*TRAIN, *overrides, *one_window(warmup, steps, trainer="ddp_sim")]
     command += [f"+callbacks.step_timer._target_={STEP_TIMER}", f"+callbacks.step_timer.path={timer_file}"]
     subprocess.run([*command, f"paths.log_dir={log_dir}"], cwd=PROJECT_ROOT, check=True, capture_output=True)
     return seconds_per_step(timer_file, warmup, steps)

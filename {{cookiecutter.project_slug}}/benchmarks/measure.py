@@ -49,16 +49,30 @@ def at_least(limit: float) -> Callable[[float, float], bool]:
     return lambda template, baseline: template / baseline >= limit
 
 
+def interleaved_runs(
+    measurements: dict[str, Callable[[], float]], repeats: int, warmups: int = 1
+) -> dict[str, list[float]]:
+    """Every value of `repeats` rounds that run each measurement once, in turn, after `warmups` rounds that
+    are thrown away (first-call costs: imports, allocator growth, thread pools, kernel autotuning)."""
+    for _ in range(warmups):
+        for measure in measurements.values():
+            measure()
+    values: dict[str, list[float]] = {name: [] for name in measurements}
+    for _ in range(repeats):
+        for name, measure in measurements.items():
+            values[name].append(measure())
+    return values
+
+
+def medians(values: dict[str, list[float]]) -> dict[str, float]:
+    return {name: statistics.median(series) for name, series in values.items()}
+
+
 def interleaved_medians(
     template: Callable[[], float], baseline: Callable[[], float], repeats: int, warmups: int = 1
 ) -> tuple[float, float, dict[str, list[float]]]:
-    """Median of `repeats` alternating runs of each measurement, after `warmups` runs of each that are
-    thrown away (first-call costs: imports, allocator growth, thread pools). Also returns every value."""
-    for _ in range(warmups):
-        template()
-        baseline()
-    values: dict[str, list[float]] = {"template": [], "baseline": []}
-    for _ in range(repeats):
-        values["template"].append(template())
-        values["baseline"].append(baseline())
-    return statistics.median(values["template"]), statistics.median(values["baseline"]), values
+    """Median of `repeats` alternating runs of each measurement (`interleaved_runs`); also returns every
+    value."""
+    values = interleaved_runs({"template": template, "baseline": baseline}, repeats, warmups)
+    middle = medians(values)
+    return middle["template"], middle["baseline"], values

@@ -7,7 +7,15 @@ import os
 import time
 from pathlib import Path
 
+import torch
 from lightning.pytorch import Callback, LightningModule, Trainer
+
+
+def synchronize(device: torch.device) -> None:
+    """Wait for the work queued on `device`: a GPU runs it after the Python call returned, so a step's end
+    is when its kernels have run. Nothing to wait for on the CPU."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
 
 
 class StepTimer(Callback):
@@ -27,6 +35,7 @@ class StepTimer(Callback):
     def on_train_batch_end(
         self, trainer: Trainer, pl_module: LightningModule, outputs, batch, batch_idx: int
     ) -> None:
+        synchronize(pl_module.device)
         self.step_ends.append(time.perf_counter())
 
     def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:

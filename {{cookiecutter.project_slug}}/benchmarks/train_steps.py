@@ -8,6 +8,7 @@ a window of consecutive steps after a warm-up, inside the first epoch (no valida
 A third loop, Lightning's own with nothing of the template's (no callbacks, logger, progress bar or
 metrics), shows how much of the difference is the framework's loop and how much is the template's."""
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -29,11 +30,11 @@ MLP = ["experiment=tabular_synthetic", "data.batch_size=1024"]
 RESNET18 = ["experiment=digits_resnet18"]
 
 
-def one_window(warmup: int, steps: int) -> list[str]:
+def one_window(warmup: int, steps: int, trainer: str | None = "cpu") -> list[str]:
     """A run whose first epoch holds the timed steps, with the least work after it (test one batch, no
-    explanations or baselines)."""
+    explanations or baselines), on `trainer` (None: the overrides choose)."""
     return [
-        "trainer=cpu",
+        *([f"trainer={trainer}"] if trainer else []),
         "trainer.max_epochs=1",
         f"+trainer.limit_train_batches={warmup + steps}",
         "+trainer.limit_val_batches=1",
@@ -44,14 +45,18 @@ def one_window(warmup: int, steps: int) -> list[str]:
     ]
 
 
-def run_config(overrides: list[str], warmup: int, steps: int, log_dir: Path) -> DictConfig:
-    return compose_run_config("train", [*overrides, *one_window(warmup, steps)], log_dir)
+def run_config(
+    overrides: list[str], warmup: int, steps: int, log_dir: Path, trainer: str | None = "cpu"
+) -> DictConfig:
+    return compose_run_config("train", [*overrides, *one_window(warmup, steps, trainer)], log_dir)
 
 
-def template_seconds_per_step(overrides: list[str], warmup: int, steps: int, log_dir: Path) -> float:
+def template_seconds_per_step(
+    overrides: list[str], warmup: int, steps: int, log_dir: Path, trainer: str | None = "cpu"
+) -> float:
     timer_file = log_dir / f"steps-{uuid4().hex}.json"
     timer = [f"+callbacks.step_timer._target_={STEP_TIMER}", f"+callbacks.step_timer.path={timer_file}"]
-    train(run_config([*overrides, *timer], warmup, steps, log_dir))
+    train(run_config([*overrides, *timer], warmup, steps, log_dir, trainer))
     return seconds_per_step(timer_file, warmup, steps)
 
 
@@ -72,18 +77,28 @@ def hand_written_seconds_per_step(cfg: DictConfig, warmup: int, steps: int) -> f
 
 
 def hand_written_steps(
-    model, forward: Callable, optimizer, batches_of_epoch: Callable[[int], Iterable], count: int
+    model,
+    forward: Callable,
+    optimizer,
+    batches_of_epoch: Callable[[int], Iterable],
+    count: int,
+    precision: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
+    synchronize: Callable[[], None] = lambda: None,
 ) -> list[float]:
     """The loop a practitioner writes: zero the gradients, forward, loss, backward, step; nothing else.
-    Returns when each of `count` steps ended."""
+    `precision` wraps the forward pass and loss (mixed precision: an autocast); `synchronize` waits for
+    the step's work on an asynchronous device (a GPU) before its end is noted. Returns when each of
+    `count` steps ended."""
     step_ends: list[float] = []
     epoch = 0
     while True:
         for inputs, targets in batches_of_epoch(epoch):
             optimizer.zero_grad(set_to_none=True)
-            loss = model.loss_of(forward(inputs), targets)
+            with precision():
+                loss = model.loss_of(forward(inputs), targets)
             loss.backward()
             optimizer.step()
+            synchronize()
             step_ends.append(time.perf_counter())
             if len(step_ends) == count:
                 return step_ends

@@ -1,0 +1,222 @@
+"""`make bench-gpu`: the GPU fast path, ResNet18's training step at 224 px on an NVIDIA GPU.
+
+    python -m benchmarks.gpu_fast_path              # a few minutes on a GPU
+    python -m benchmarks.gpu_fast_path --compile    # torch.compile in the fast path and the hand-tuned loop
+    python -m benchmarks.gpu_fast_path --quick --device cpu --peak-tflops 1   # checks that it runs, not speed
+
+The project's step (`train()` with `trainer=gpu`: bf16 mixed precision, channels-last, cuDNN autotuning,
+its default callbacks and logger) against two hand-written loops on the same model, data, batch and
+optimizer: a naive one (fp32, the default memory layout, no autotuning: a first PyTorch loop) and a
+hand-tuned one (bf16 autocast, channels-last, cuDNN autotuning: what an expert writes). The fast path's
+images/s are also compared with the GPU's ceiling: its peak dense bf16 FLOP/s over ResNet-18's ~10.65 GFLOP
+per 224 px image (forward and backward). The digits stay on the GPU, repeated to fill the timed window, so
+the step is timed, not data loading (the `dataloader` benchmark measures that).
+
+Writes `benchmarks/results_gpu.json` in `make bench`'s format; the exit status is 1 if a goal is missed."""
+
+import argparse
+import contextlib
+import io
+import json
+import sys
+import tempfile
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import torch
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+
+from .measure import Comparison, at_least, interleaved_runs, medians
+from .run import table
+from .step_timer import synchronize, window_seconds_per_step
+from .train_steps import RESNET18, hand_written_steps, model_and_data, run_config, template_seconds_per_step
+
+RESULTS_FILE = Path(__file__).parent / "results_gpu.json"
+# ResNet-18 at 224x224: ~1.8 GFLOP forward (multiply-adds counted as two), about three times that with the
+# backward pass. Its convolutions' work grows with the image's area.
+GFLOP_PER_224_PX_IMAGE = 10.65
+# Peak dense bf16 tensor-core TFLOP/s from NVIDIA's data sheets; the first name found in the device's name
+# counts (so "H100 PCIe" before "H100", "L40S" before "L4"). Others: --peak-tflops.
+PEAK_BF16_TFLOPS = {
+    "H100 PCIe": 756.0,
+    "H100": 989.0,
+    "H200": 989.0,
+    "A100": 312.0,
+    "L40S": 362.0,
+    "L4": 121.0,
+}
+GOALS = {"hand_tuned": 0.97, "naive_fp32": 2.0, "flop_fraction": 0.25}
+
+
+@dataclass(frozen=True)
+class Sizes:
+    image_size: int = 224
+    batch_size: int = 256
+    steps: tuple[int, int] = (20, 50)  # (warm-up, timed) steps of each run
+    repeats: int = 3
+    warmups: int = 1
+
+
+QUICK = Sizes(32, 16, (2, 3), 1, 0)
+
+
+def gflop_per_image(image_size: int) -> float:
+    return GFLOP_PER_224_PX_IMAGE * (image_size / 224) ** 2
+
+
+def peak_tflops(device_name: str) -> float | None:
+    return next((tflops for name, tflops in PEAK_BF16_TFLOPS.items() if name in device_name), None)
+
+
+def training_device(requested: str) -> torch.device:
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise SystemExit(
+            f"The GPU benchmark needs an NVIDIA GPU, and PyTorch {torch.__version__} sees none (CUDA build: "
+            f"{torch.version.cuda or 'no'}). To check that it runs on this machine: "
+            "python -m benchmarks.gpu_fast_path --quick --device cpu --peak-tflops 1"
+        )
+    if requested == "cuda" and not torch.cuda.is_bf16_supported():
+        raise SystemExit(
+            f"{torch.cuda.get_device_name()} has no bf16 (GPUs from Ampere on have it): the fast path "
+            "would train in fp16 with loss scaling, which the hand-tuned loop here does not."
+        )
+    return torch.device(requested)
+
+
+def data_overrides(device: torch.device, sizes: Sizes) -> list[str]:
+    """ResNet18 on the digits, kept on `device`, with enough training examples for every timed step."""
+    warmup, steps = sizes.steps
+    return [
+        *RESNET18,
+        "data._target_=benchmarks.device_data.DigitsOnDevice",
+        f"+data.device={device.type}",
+        f"+data.min_train_examples={(warmup + steps + 1) * sizes.batch_size}",
+        f"data.image_size={sizes.image_size}",
+        f"data.batch_size={sizes.batch_size}",
+    ]
+
+
+def fast_path_overrides(device: torch.device, compile_model: bool) -> list[str]:
+    """`trainer=gpu` on a GPU; on the CPU (a smoke test), the settings it chooses: bf16, channels-last."""
+    fast = ["trainer=gpu"] if device.type == "cuda" else ["trainer=cpu", "trainer.precision=bf16-mixed"]
+    return [*fast, "model.channels_last=true", f"compile={str(compile_model).lower()}"]
+
+
+def hand_written_seconds_per_step(
+    cfg: DictConfig, device: torch.device, sizes: Sizes, tuned: bool, compile_model: bool
+) -> float:
+    """The naive loop (`tuned=False`) or the hand-tuned one: the same steps, on `device`."""
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = tuned
+    model, datamodule = model_and_data(cfg)  # cfg's model.channels_last says the memory layout
+    model.to(device).train()
+    optimizer = instantiate(cfg.model.optimizer)(params=model.parameters())
+    forward = torch.compile(model) if tuned and compile_model else model
+    bf16 = partial(torch.autocast, device.type, dtype=torch.bfloat16)
+    step_ends = hand_written_steps(
+        model,
+        forward,
+        optimizer,
+        lambda epoch: datamodule.train_dataloader(),
+        sum(sizes.steps),
+        precision=bf16 if tuned else contextlib.nullcontext,
+        synchronize=partial(synchronize, device),
+    )
+    return window_seconds_per_step(step_ends, *sizes.steps)
+
+
+def measure(
+    device: torch.device, sizes: Sizes, compile_model: bool, peak: float | None, log_dir: Path
+) -> list[Comparison]:
+    data = data_overrides(device, sizes)
+    fast = [*data, *fast_path_overrides(device, compile_model)]
+
+    def loop_config(channels_last: bool) -> DictConfig:
+        layout = f"model.channels_last={str(channels_last).lower()}"
+        return run_config([*data, layout], *sizes.steps, log_dir, trainer=None)
+
+    naive, tuned = loop_config(channels_last=False), loop_config(channels_last=True)
+    seconds = medians(
+        interleaved_runs(
+            {
+                "fast_path": lambda: template_seconds_per_step(fast, *sizes.steps, log_dir, trainer=None),
+                "naive_fp32": partial(hand_written_seconds_per_step, naive, device, sizes, False, False),
+                "hand_tuned": partial(
+                    hand_written_seconds_per_step, tuned, device, sizes, True, compile_model
+                ),
+            },
+            sizes.repeats,
+            sizes.warmups,
+        )
+    )
+    images_per_second = {name: sizes.batch_size / value for name, value in seconds.items()}
+    device_name = torch.cuda.get_device_name(device) if device.type == "cuda" else "CPU"
+    setting = {
+        "device": device_name,
+        "image_size": sizes.image_size,
+        "batch_size": sizes.batch_size,
+        "compile": compile_model,
+        **{f"{name}_images_per_second": value for name, value in images_per_second.items()},
+    }
+    comparisons = [
+        Comparison(
+            f"gpu_fast_path_vs_{name}",
+            seconds["fast_path"],
+            seconds[name],
+            "s/step",
+            f"speed >= {goal} x the {name.replace('_', ' ')} loop's",
+            # Speed is the inverse of time per step: baseline / template.
+            lambda template, baseline, goal=goal: baseline / template >= goal,
+            extra=setting,
+        )
+        for name, goal in (("hand_tuned", GOALS["hand_tuned"]), ("naive_fp32", GOALS["naive_fp32"]))
+    ]
+    if peak is not None:
+        ceiling = peak * 1e12 / (gflop_per_image(sizes.image_size) * 1e9)
+        comparisons.append(
+            Comparison(
+                "gpu_flop_fraction",
+                images_per_second["fast_path"],
+                ceiling,
+                "images/s",
+                f"ratio >= {GOALS['flop_fraction']} of the FLOP ceiling",
+                at_least(GOALS["flop_fraction"]),
+                extra={**setting, "peak_tflops": peak, "gflop_per_image": gflop_per_image(sizes.image_size)},
+            )
+        )
+    return comparisons
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--device", choices=["cuda", "cpu"], default="cuda")
+    parser.add_argument("--compile", action="store_true", help="torch.compile, fast path and hand-tuned loop")
+    parser.add_argument("--peak-tflops", type=float, help="the device's peak dense bf16 TFLOP/s")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes and one repeat: a smoke test")
+    parser.add_argument("--output", type=Path, default=RESULTS_FILE)
+    args = parser.parse_args(argv)
+    device = training_device(args.device)
+    peak = args.peak_tflops
+    if peak is None and device.type == "cuda":
+        peak = peak_tflops(torch.cuda.get_device_name(device))
+    if peak is None:
+        print("No FLOP ceiling: the device's peak is unknown here (pass --peak-tflops).", file=sys.stderr)
+    sizes = QUICK if args.quick else Sizes()
+    # The runs' own reports (metrics tables, file lists) would drown the results.
+    with (
+        tempfile.TemporaryDirectory(prefix="benchmarks-gpu-") as scratch,
+        contextlib.redirect_stdout(io.StringIO()),
+    ):
+        comparisons = measure(device, sizes, args.compile, peak, Path(scratch))
+    print(table(comparisons))
+    args.output.write_text(json.dumps({c.name: c.as_json() for c in comparisons}, indent=2) + "\n")
+    print(f"Written: {args.output}")
+    return 1 if any(c.meets_goal is False for c in comparisons) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
