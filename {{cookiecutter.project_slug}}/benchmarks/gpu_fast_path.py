@@ -30,7 +30,7 @@ from omegaconf import DictConfig
 
 from .measure import Comparison, at_least, interleaved_runs, medians
 from .run import table
-from .step_timer import synchronize, window_seconds_per_step
+from .step_timer import synchronizing_at, window_edges, window_seconds_per_step
 from .train_steps import RESNET18, hand_written_steps, model_and_data, run_config, template_seconds_per_step
 
 RESULTS_FILE = Path(__file__).parent / "results_gpu.json"
@@ -122,7 +122,7 @@ def hand_written_seconds_per_step(
         lambda epoch: datamodule.train_dataloader(),
         sum(sizes.steps),
         precision=bf16 if tuned else contextlib.nullcontext,
-        synchronize=partial(synchronize, device),
+        step_end=synchronizing_at(device, window_edges(*sizes.steps)),
     )
     return window_seconds_per_step(step_ends, *sizes.steps)
 

@@ -5,6 +5,7 @@ at the first step, for the start-up benchmark, which then ends the process)."""
 import json
 import os
 import time
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import torch
@@ -12,16 +13,31 @@ from lightning.pytorch import Callback, LightningModule, Trainer
 
 
 def synchronize(device: torch.device) -> None:
-    """Wait for the work queued on `device`: a GPU runs it after the Python call returned, so a step's end
-    is when its kernels have run. Nothing to wait for on the CPU."""
+    """Wait for the work queued on `device`: a GPU runs it after the Python call returned. Nothing to wait
+    for on the CPU."""
     if device.type == "cuda":
         torch.cuda.synchronize(device)
 
 
+def window_edges(warmup: int, steps: int) -> list[int]:
+    """The (0-based) steps whose ends bound the timed window of `window_seconds_per_step`. Only there does a
+    step's end wait for the GPU: waiting at every step would also stop the host from queueing the next
+    step while the GPU runs this one, and charge a loop's per-step host work in full."""
+    return [warmup - 1, warmup + steps - 1]
+
+
+def synchronizing_at(device: torch.device, steps: Collection[int]) -> Callable[[int], None]:
+    """A step-end action for a hand-written loop: `synchronize(device)` after each of `steps`."""
+    return lambda step: synchronize(device) if step in steps else None
+
+
 class StepTimer(Callback):
-    def __init__(self, path: str, exit_at_first_step: bool = False) -> None:
+    def __init__(
+        self, path: str, exit_at_first_step: bool = False, synchronize_at: Collection[int] = ()
+    ) -> None:
         self.path = Path(path)
         self.exit_at_first_step = exit_at_first_step
+        self.synchronize_at = set(synchronize_at)  # `window_edges`
         self.step_ends: list[float] = []
 
     def on_train_batch_start(
@@ -35,7 +51,8 @@ class StepTimer(Callback):
     def on_train_batch_end(
         self, trainer: Trainer, pl_module: LightningModule, outputs, batch, batch_idx: int
     ) -> None:
-        synchronize(pl_module.device)
+        if len(self.step_ends) in self.synchronize_at:
+            synchronize(pl_module.device)
         self.step_ends.append(time.perf_counter())
 
     def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:

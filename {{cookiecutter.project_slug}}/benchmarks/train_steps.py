@@ -21,7 +21,7 @@ from omegaconf import DictConfig
 from {{ cookiecutter.package_name }}.config import compose_run_config
 from {{ cookiecutter.package_name }}.train import train
 
-from .step_timer import StepTimer, seconds_per_step, window_seconds_per_step
+from .step_timer import StepTimer, seconds_per_step, window_edges, window_seconds_per_step
 
 STEP_TIMER = "benchmarks.step_timer.StepTimer"
 # The tabular MLP at a batch of 1024 rows: tiny steps, where a framework's fixed per-step costs show.
@@ -55,7 +55,11 @@ def template_seconds_per_step(
     overrides: list[str], warmup: int, steps: int, log_dir: Path, trainer: str | None = "cpu"
 ) -> float:
     timer_file = log_dir / f"steps-{uuid4().hex}.json"
-    timer = [f"+callbacks.step_timer._target_={STEP_TIMER}", f"+callbacks.step_timer.path={timer_file}"]
+    timer = [
+        f"+callbacks.step_timer._target_={STEP_TIMER}",
+        f"+callbacks.step_timer.path={timer_file}",
+        f"+callbacks.step_timer.synchronize_at={window_edges(warmup, steps)}",
+    ]
     train(run_config([*overrides, *timer], warmup, steps, log_dir, trainer))
     return seconds_per_step(timer_file, warmup, steps)
 
@@ -83,12 +87,12 @@ def hand_written_steps(
     batches_of_epoch: Callable[[int], Iterable],
     count: int,
     precision: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
-    synchronize: Callable[[], None] = lambda: None,
+    step_end: Callable[[int], None] = lambda step: None,
 ) -> list[float]:
     """The loop a practitioner writes: zero the gradients, forward, loss, backward, step; nothing else.
-    `precision` wraps the forward pass and loss (mixed precision: an autocast); `synchronize` waits for
-    the step's work on an asynchronous device (a GPU) before its end is noted. Returns when each of
-    `count` steps ended."""
+    `precision` wraps the forward pass and loss (mixed precision: an autocast); `step_end(step)` runs
+    before a step's end is noted (on a GPU: `synchronizing_at` the timed window's edges). Returns when
+    each of `count` steps ended."""
     step_ends: list[float] = []
     epoch = 0
     while True:
@@ -98,7 +102,7 @@ def hand_written_steps(
                 loss = model.loss_of(forward(inputs), targets)
             loss.backward()
             optimizer.step()
-            synchronize()
+            step_end(len(step_ends))
             step_ends.append(time.perf_counter())
             if len(step_ends) == count:
                 return step_ends

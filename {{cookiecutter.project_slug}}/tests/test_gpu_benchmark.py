@@ -4,13 +4,14 @@ keeps on the device, and a quick run on the CPU (speed is measured on a GPU, not
 import json
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import pytest
 import torch
 from benchmarks import gpu_fast_path
 from benchmarks.device_data import DigitsOnDevice
 from benchmarks.gpu_fast_path import QUICK, gflop_per_image, peak_tflops
-from benchmarks.step_timer import synchronize
+from benchmarks.step_timer import StepTimer, synchronize, synchronizing_at, window_edges
 from benchmarks.train_steps import run_config
 
 from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
@@ -32,13 +33,28 @@ def test_without_a_gpu_it_says_how_to_check_it_on_the_cpu(monkeypatch):
         gpu_fast_path.main([])
 
 
-def test_step_ends_wait_for_the_gpu_and_not_for_the_cpu(monkeypatch):
+def test_only_the_timed_windows_edges_wait_for_the_gpu(monkeypatch, tmp_path):
     waited = []
     monkeypatch.setattr(torch.cuda, "synchronize", waited.append)
+    gpu = torch.device("cuda", 0)
+    edges = window_edges(warmup=2, steps=3)
+    assert edges == [1, 4]  # the ends of the last warm-up step and of the last timed one
+
+    def steps_that_waited(step_end) -> list[int]:
+        waits = []
+        for step in range(6):
+            before = len(waited)
+            step_end(step)
+            waits += [step] * (len(waited) - before)
+        return waits
+
+    assert steps_that_waited(synchronizing_at(gpu, edges)) == [1, 4]
+    timer = StepTimer(str(tmp_path / "steps.json"), synchronize_at=edges)
+    on_gpu = SimpleNamespace(device=gpu)
+    assert steps_that_waited(lambda step: timer.on_train_batch_end(None, on_gpu, None, None, step)) == [1, 4]
+    assert len(timer.step_ends) == 6
     synchronize(torch.device("cpu"))
-    assert waited == []
-    synchronize(torch.device("cuda", 0))
-    assert waited == [torch.device("cuda", 0)]
+    assert waited == [gpu] * 4  # nothing to wait for on the CPU
 
 
 def test_digits_on_the_device_fill_the_timed_window_and_keep_the_splits():
