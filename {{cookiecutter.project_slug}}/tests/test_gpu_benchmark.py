@@ -1,9 +1,11 @@
 """The GPU fast-path benchmark (`make bench-gpu`): its arithmetic, its two hand-written loops, the data it
 keeps on the device, and a quick run on the CPU (speed is measured on a GPU, not here)."""
 
+import gc
 import json
 import subprocess
 import sys
+import weakref
 from types import SimpleNamespace
 
 import pytest
@@ -69,6 +71,27 @@ def test_digits_on_the_device_fill_the_timed_window_and_keep_the_splits():
     assert torch.equal(on_device.test_set.tensors[1], plain.test_set.tensors[1])
     assert on_device.num_workers == 0 and not on_device.pin_memory  # nothing to load or pin
     assert on_device.train_dataloader().batch_size == plain.batch_size
+
+
+def test_each_run_frees_its_data_before_the_next_one():
+    class Run:  # like Lightning's trainer and data module: objects that refer to each other
+        def __init__(self) -> None:
+            self.itself = self
+            self.data = torch.zeros(8)
+
+    runs = []
+
+    def measure() -> float:
+        run = Run()
+        runs.append(weakref.ref(run))
+        return 1.0
+
+    gc.disable()  # as if no collection happened to come by between two runs
+    try:
+        assert gpu_fast_path.releasing_memory(measure)() == 1.0
+        assert runs[0]() is None
+    finally:
+        gc.enable()
 
 
 @pytest.mark.parametrize("tuned", [False, True])
