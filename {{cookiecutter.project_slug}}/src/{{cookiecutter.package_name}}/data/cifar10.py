@@ -11,10 +11,26 @@ from torchvision.transforms import v2
 from .base import ClassificationDataModule
 from .fingerprint import folder_fingerprint
 from .splits import stratified_holdout
-from .transforms import to_normalised_tensor
+from .transforms import to_normalised_floats
 
 CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR10_STD = (0.2470, 0.2435, 0.2616)
+
+
+def train_transform() -> v2.Compose:
+    """The usual CIFAR-10 augmentation: random 32 px crops of the image padded by 4, horizontal flips."""
+    return v2.Compose(
+        [
+            v2.ToImage(),
+            v2.RandomCrop(32, padding=4),
+            v2.RandomHorizontalFlip(),
+            *to_normalised_floats(CIFAR10_MEAN, CIFAR10_STD),
+        ]
+    )
+
+
+def eval_transform() -> v2.Compose:
+    return v2.Compose([v2.ToImage(), *to_normalised_floats(CIFAR10_MEAN, CIFAR10_STD)])
 
 
 class CIFAR10DataModule(ClassificationDataModule):
@@ -74,15 +90,8 @@ class CIFAR10DataModule(ClassificationDataModule):
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:
             return
-        augment = v2.Compose(
-            [
-                v2.RandomCrop(32, padding=4),
-                v2.RandomHorizontalFlip(),
-                *to_normalised_tensor(CIFAR10_MEAN, CIFAR10_STD),
-            ]
-        )
-        plain = v2.Compose(to_normalised_tensor(CIFAR10_MEAN, CIFAR10_STD))
-        augmented = CIFAR10(self.data_dir, train=True, transform=augment)
+        augmented = CIFAR10(self.data_dir, train=True, transform=train_transform())
+        plain = eval_transform()
         unaugmented = CIFAR10(self.data_dir, train=True, transform=plain)
         # The official test set stays untouched; validation is a seeded, stratified slice of train.
         indices = range(len(augmented.targets))

