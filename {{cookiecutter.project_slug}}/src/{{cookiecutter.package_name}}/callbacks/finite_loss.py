@@ -4,8 +4,10 @@ the first monitored validation metric that is not, before a checkpoint scored by
 One NaN or infinity in a loss turns every weight into NaN at the next optimiser step, and training then
 goes on for hours producing nothing. Checking the loss before its backward pass stops the run at the step
 where it happened, with the weights and the last checkpoint still intact. The check costs one read of a
-number per step, negligible next to the backward pass it precedes. Lightning ranks a NaN metric last, but
-the first checkpoint of a run becomes "best" whatever its score: stopping first keeps it from being saved.
+number per step: on a CPU, nothing next to the backward pass; on a GPU, the host waits for the forward pass
+before it queues the backward one (switch it off with callbacks.finite_loss=null). Lightning ranks a NaN
+metric last, but the first checkpoint of a run becomes "best" whatever its score: stopping first keeps it
+from being saved.
 """
 
 import math
