@@ -2,6 +2,7 @@
 
     python -m benchmarks.gpu_fast_path              # a few minutes on a GPU
     python -m benchmarks.gpu_fast_path --compile    # torch.compile in the fast path and the hand-tuned loop
+    python -m benchmarks.gpu_fast_path --fast-path callbacks.finite_loss=null   # a setting's cost
     python -m benchmarks.gpu_fast_path --quick --device cpu --peak-tflops 1   # checks that it runs, not speed
 
 The project's step (`train()` with `trainer=gpu`: bf16 mixed precision, channels-last, cuDNN autotuning,
@@ -81,10 +82,11 @@ def data_overrides(device: torch.device, sizes: Sizes) -> list[str]:
     ]
 
 
-def fast_path_overrides(device: torch.device, compile_model: bool) -> list[str]:
-    """`trainer=gpu` on a GPU; on the CPU (a smoke test), the settings it chooses: bf16, channels-last."""
+def fast_path_overrides(device: torch.device, compile_model: bool, extra: tuple[str, ...] = ()) -> list[str]:
+    """`trainer=gpu` on a GPU; on the CPU (a smoke test), the settings it chooses: bf16, channels-last.
+    `extra` overrides come last (e.g. `callbacks.finite_loss=null`, to measure what a default costs)."""
     fast = ["trainer=gpu"] if device.type == "cuda" else ["trainer=cpu", "trainer.precision=bf16-mixed"]
-    return [*fast, "model.channels_last=true", f"compile={str(compile_model).lower()}"]
+    return [*fast, "model.channels_last=true", f"compile={str(compile_model).lower()}", *extra]
 
 
 def releasing_memory(measure: Callable[[], float]) -> Callable[[], float]:
@@ -137,10 +139,15 @@ def loop_seconds_per_step(
 
 
 def measure(
-    device: torch.device, sizes: Sizes, compile_model: bool, peak: float | None, log_dir: Path
+    device: torch.device,
+    sizes: Sizes,
+    compile_model: bool,
+    peak: float | None,
+    log_dir: Path,
+    fast_path_extra: tuple[str, ...] = (),
 ) -> list[Comparison]:
     data = data_overrides(device, sizes)
-    fast = [*data, *fast_path_overrides(device, compile_model)]
+    fast = [*data, *fast_path_overrides(device, compile_model, fast_path_extra)]
 
     def loop_config(channels_last: bool) -> DictConfig:
         layout = f"model.channels_last={str(channels_last).lower()}"
@@ -165,6 +172,7 @@ def measure(
         "image_size": sizes.image_size,
         "batch_size": sizes.batch_size,
         "compile": compile_model,
+        "fast_path_overrides": list(fast_path_extra),
         # PyTorch's defaults: fp32 tensors, but TF32 convolutions on GPUs that have it.
         "cudnn_allow_tf32": torch.backends.cudnn.allow_tf32,
         **{f"{name}_seconds_per_step": value for name, value in seconds.items()},
@@ -204,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", choices=["cuda", "cpu"], default="cuda")
     parser.add_argument("--compile", action="store_true", help="torch.compile, fast path and hand-tuned loop")
     parser.add_argument("--peak-tflops", type=float, help="the device's peak dense bf16 TFLOP/s")
+    parser.add_argument(
+        "--fast-path", nargs="+", default=[], metavar="KEY=VALUE", help="more overrides for the fast path"
+    )
     parser.add_argument("--quick", action="store_true", help="tiny sizes and one repeat: a smoke test")
     parser.add_argument("--output", type=Path, default=RESULTS_FILE)
     args = parser.parse_args(argv)
@@ -219,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
         tempfile.TemporaryDirectory(prefix="benchmarks-gpu-") as scratch,
         contextlib.redirect_stdout(io.StringIO()),
     ):
-        comparisons = measure(device, sizes, args.compile, peak, Path(scratch))
+        comparisons = measure(device, sizes, args.compile, peak, Path(scratch), tuple(args.fast_path))
     print(table(comparisons))
     args.output.write_text(json.dumps({c.name: c.as_json() for c in comparisons}, indent=2) + "\n")
     print(f"Written: {args.output}")

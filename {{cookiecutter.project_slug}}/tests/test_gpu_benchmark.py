@@ -60,13 +60,15 @@ def test_without_a_gpu_it_says_how_to_check_it_on_the_cpu(monkeypatch):
 
 
 def test_on_a_gpu_the_fast_path_is_trainer_gpu_with_the_digits_on_the_device(tmp_path):
-    overrides = [*data_overrides(CUDA, gpu_fast_path.Sizes()), *fast_path_overrides(CUDA, compile_model=True)]
+    fast_path = fast_path_overrides(CUDA, compile_model=True, extra=("callbacks.finite_loss=null",))
+    overrides = [*data_overrides(CUDA, gpu_fast_path.Sizes()), *fast_path]
     cfg = run_config(overrides, 20, 50, tmp_path, trainer=None)
     check_config(cfg)  # every key is one its target takes
     assert cfg.trainer.accelerator == "gpu" and cfg.trainer.benchmark is True
     assert cfg.model.channels_last is True and cfg.compile is True
     assert cfg.data._target_ == "benchmarks.device_data.DigitsOnDevice" and cfg.data.device == "cuda"
     assert (cfg.data.image_size, cfg.data.batch_size, cfg.data.min_train_examples) == (224, 256, 71 * 256)
+    assert cfg.callbacks.finite_loss is None  # --fast-path overrides, to measure what a default costs
 
 
 def test_only_the_timed_windows_edges_wait_for_the_gpu(monkeypatch, tmp_path):
@@ -192,7 +194,7 @@ def test_with_compile_both_the_fast_path_and_the_hand_tuned_loop_are_compiled(mo
 def test_a_quick_run_on_the_cpu_writes_the_three_comparisons(tmp_path):
     output = tmp_path / "results_gpu.json"
     command = [sys.executable, "-m", "benchmarks.gpu_fast_path", "--quick", "--device", "cpu"]
-    command += ["--peak-tflops", "1", "--output", str(output)]
+    command += ["--peak-tflops", "1", "--fast-path", "callbacks.lr_monitor=null", "--output", str(output)]
     run = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600)
     assert run.returncode in (0, 1), run.stderr[-3000:]  # quick sizes on a CPU say nothing about goals
     assert "fast_path: " in run.stderr and "hand_tuned: " in run.stderr  # each run, as it ends
@@ -200,6 +202,7 @@ def test_a_quick_run_on_the_cpu_writes_the_three_comparisons(tmp_path):
     assert list(results) == NAMES
     tuned, defaults, flops = (results[name] for name in NAMES)
     assert tuned["device"] == "CPU" and tuned["image_size"] == QUICK.image_size and tuned["compile"] is False
+    assert tuned["fast_path_overrides"] == ["callbacks.lr_monitor=null"]
     assert tuned["template"] == defaults["template"] == flops["template"]  # one fast-path median
     assert tuned["template"] == pytest.approx(QUICK.batch_size / tuned["fast_path_seconds_per_step"])
     assert tuned["baseline"] == pytest.approx(QUICK.batch_size / tuned["hand_tuned_seconds_per_step"])
