@@ -87,6 +87,12 @@ def test_last_checkpoint_follows_the_final_epoch_even_when_it_is_not_the_best(ma
     assert [path.name for path in checkpoints.glob("epoch_*.ckpt")] == ["epoch_000.ckpt"]
 
 
+def test_a_fresh_run_starts_without_lightnings_misleading_resume_warnings(make_config, tiny_run, recwarn):
+    train(make_config("train", *tiny_run))
+    messages = [str(warning.message) for warning in recwarn]
+    assert not [m for m in messages if "was called without a model" in m or "no last checkpoint" in m]
+
+
 def test_training_without_a_logger(make_config, tiny_run):
     cfg = make_config("train", *tiny_run, "logger=none")
     assert "test/acc" in train(cfg)
