@@ -1,6 +1,7 @@
 """Shared fixtures: compose the real Hydra configs with small, fast overrides, writing into tmp_path."""
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from omegaconf import DictConfig
 from PIL import Image
 
 from {{ cookiecutter.package_name }}.config import PROJECT_ROOT, compose_run_config
+from {{ cookiecutter.package_name }}.utils.lightning_noise import RANK_ZERO_LOGGER
 
 # A real but tiny run: one epoch of two batches, checkpoints and metrics included.
 TINY_RUN = [
@@ -167,3 +169,14 @@ def write_customer_table(path: Path, rows: int = 150, seed: int = 0) -> Path:
 @pytest.fixture
 def customer_csv(tmp_path: Path) -> Path:
     return write_customer_table(tmp_path / "customers.csv")
+
+
+@pytest.fixture
+def lightning_messages() -> list[logging.LogRecord]:
+    """Every message Lightning logs during the test (its rank-zero logger's), as the user would see it."""
+    shown: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = shown.append
+    logging.getLogger(RANK_ZERO_LOGGER).addHandler(handler)
+    yield shown
+    logging.getLogger(RANK_ZERO_LOGGER).removeHandler(handler)

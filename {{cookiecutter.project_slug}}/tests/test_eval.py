@@ -21,7 +21,7 @@ def trained_checkpoint(make_config, tiny_run) -> Path:
     return train_tiny_run(make_config, tiny_run) / "checkpoints" / "last.ckpt"
 
 
-def test_eval_reproduces_the_test_metrics_of_training(make_config, tiny_run):
+def test_eval_reproduces_the_test_metrics_of_training(make_config, tiny_run, lightning_messages):
     run_dir = train_tiny_run(make_config, tiny_run)
     trained = json.loads((run_dir / "metrics.json").read_text())
     cfg = make_config(
@@ -32,6 +32,7 @@ def test_eval_reproduces_the_test_metrics_of_training(make_config, tiny_run):
     assert metrics["test/loss"] == pytest.approx(trained["metrics"]["test/loss"], rel=1e-5)
     written = json.loads((Path(cfg.paths.output_dir) / "metrics.json").read_text())
     assert written["checkpoint"] == trained["checkpoint"]
+    assert not [record for record in lightning_messages if "Tip" in str(record.msg)]  # no advertisement
 
 
 def test_eval_with_last_takes_the_newest_run(make_config, tiny_run):

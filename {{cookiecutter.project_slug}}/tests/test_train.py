@@ -1,7 +1,9 @@
 """Training end to end on every data source, and what a run leaves behind."""
 
 import json
+import logging
 import pickle
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +15,7 @@ from lightning.pytorch import seed_everything
 from torchvision.datasets import CIFAR10
 
 from {{ cookiecutter.package_name }}.train import train
+from {{ cookiecutter.package_name }}.utils.lightning_noise import RANK_ZERO_LOGGER
 
 
 def write_fake_cifar10(root: Path, images_per_batch: int = 20) -> Path:
@@ -87,10 +90,19 @@ def test_last_checkpoint_follows_the_final_epoch_even_when_it_is_not_the_best(ma
     assert [path.name for path in checkpoints.glob("epoch_*.ckpt")] == ["epoch_000.ckpt"]
 
 
-def test_a_fresh_run_starts_without_lightnings_misleading_resume_warnings(make_config, tiny_run, recwarn):
+def test_a_run_shows_none_of_lightnings_unactionable_messages(
+    make_config, tiny_run, recwarn, lightning_messages
+):
     train(make_config("train", *tiny_run))
-    messages = [str(warning.message) for warning in recwarn]
-    assert not [m for m in messages if "was called without a model" in m or "no last checkpoint" in m]
+    warned = [str(warning.message) for warning in recwarn]
+    assert not [m for m in warned if "was called without a model" in m or "no last checkpoint" in m]
+    assert not [w for w in recwarn if "_pytree" in w.filename]
+    assert lightning_messages  # Lightning's other messages still show
+    assert not [record for record in lightning_messages if "Tip" in str(record.msg)]
+    assert not logging.getLogger(RANK_ZERO_LOGGER).filters  # and the filter is gone after the run
+    outside_a_run = '.fit(ckpt_path="last") is set, but there is no last checkpoint available.'
+    with pytest.warns(UserWarning, match="no last checkpoint"):  # warnings are left as they were
+        warnings.warn(outside_a_run, stacklevel=1)
 
 
 def test_training_without_a_logger(make_config, tiny_run):

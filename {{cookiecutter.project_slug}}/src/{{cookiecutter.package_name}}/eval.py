@@ -26,9 +26,10 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
 
     `run_record.json` in the evaluation's run directory records the run, however it ends."""
     from {{ cookiecutter.package_name }}.reporting.run_record import recorded_run
+    from {{ cookiecutter.package_name }}.utils.lightning_noise import quiet_lightning
 
     check_config(cfg)
-    with recorded_run(cfg) as record:
+    with recorded_run(cfg) as record, quiet_lightning():
         metrics = evaluate_checkpoint(cfg, record)
         record.update(metrics=metrics)
     return metrics

@@ -8,7 +8,6 @@ Every choice lives in `configs/train.yaml`.
 """
 
 import logging
-import warnings
 from pathlib import Path
 
 import hydra
@@ -20,10 +19,6 @@ from {{ cookiecutter.package_name }}.config_checks import check_config
 register_resolvers()
 log = logging.getLogger(__name__)
 INTERRUPTED_EXIT_CODE = 143
-LIGHTNING_RESUME_NOISE = (
-    r"`\.fit\(ckpt_path=None\)` was called without a model",
-    r'\.fit\(ckpt_path="last"\) is set, but there is no last checkpoint available',
-)
 
 
 def train(cfg: DictConfig) -> dict[str, float]:
@@ -32,9 +27,10 @@ def train(cfg: DictConfig) -> dict[str, float]:
     `run_record.json` in the run directory records the run, however it ends. A configuration with
     problems is refused before anything runs (config_checks.py)."""
     from {{ cookiecutter.package_name }}.reporting.run_record import recorded_run
+    from {{ cookiecutter.package_name }}.utils.lightning_noise import quiet_lightning
 
     check_config(cfg)
-    with recorded_run(cfg) as record:
+    with recorded_run(cfg) as record, quiet_lightning():
         metrics = fit_and_test(cfg, record)
         record.update(metrics=metrics)
     return metrics
@@ -102,13 +98,7 @@ def fit_and_test(cfg: DictConfig, record) -> dict[str, float]:
         # minutes); the training step's logging stays eager, and the weights' names, so checkpoints, stay.
         model.compile()
     try:
-        with warnings.catch_warnings():
-            # With an OnExceptionCheckpoint among the callbacks, Lightning reads "no checkpoint" as "the last
-            # one" and warns twice that it looked and found none (Lightning issue #19827): noise at the
-            # start of every fresh run. Whether to resume is resume_from's decision, made above.
-            for message in LIGHTNING_RESUME_NOISE:
-                warnings.filterwarnings("ignore", message=message)
-            trainer.fit(model, datamodule=datamodule, ckpt_path=resume_from, weights_only=True)
+        trainer.fit(model, datamodule=datamodule, ckpt_path=resume_from, weights_only=True)
     except SIGTERMException:
         log.error(
             "Stopped by SIGTERM at epoch %d, step %d; last.ckpt holds that state (resume: ckpt_path=last).",
