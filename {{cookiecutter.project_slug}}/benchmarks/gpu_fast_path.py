@@ -34,8 +34,7 @@ from omegaconf import DictConfig
 from .flop_ceiling import ceiling_images_per_second, gflop_per_image, peak_tflops
 from .measure import Comparison, at_least, interleaved_runs, medians
 from .run import table
-from .step_timer import synchronizing_at, window_edges, window_seconds_per_step
-from .train_steps import RESNET18, hand_written_steps, model_and_data, run_config, template_seconds_per_step
+from .train_steps import RESNET18, hand_written_seconds_per_step, run_config, template_seconds_per_step
 
 RESULTS_FILE = Path(__file__).parent / "results_gpu.json"
 # The fast path's speed against each loop's, and against the FLOP ceiling.
@@ -118,24 +117,18 @@ def reported(name: str, measure: Callable[[], float]) -> Callable[[], float]:
 def loop_seconds_per_step(
     cfg: DictConfig, device: torch.device, sizes: Sizes, tuned: bool, compile_model: bool
 ) -> float:
-    """A hand-written loop's seconds per step on `device`: PyTorch's defaults (`tuned=False`) or tuned."""
+    """A hand-written loop's seconds per step on `device`: PyTorch's defaults (`tuned=False`) or tuned.
+    cfg's model.channels_last says the memory layout."""
     if device.type == "cuda":
         torch.backends.cudnn.benchmark = tuned
-    model, datamodule = model_and_data(cfg)  # cfg's model.channels_last says the memory layout
-    model.to(device).train()
-    optimizer = instantiate(cfg.model.optimizer)(params=model.parameters())
-    forward = torch.compile(model) if tuned and compile_model else model
     bf16 = partial(torch.autocast, device.type, dtype=torch.bfloat16)
-    step_ends = hand_written_steps(
-        model,
-        forward,
-        optimizer,
-        lambda epoch: datamodule.train_dataloader(),
-        sum(sizes.steps),
+    return hand_written_seconds_per_step(
+        cfg,
+        *sizes.steps,
+        device,
         precision=bf16 if tuned else contextlib.nullcontext,
-        step_end=synchronizing_at(device, window_edges(*sizes.steps)),
+        compile_model=tuned and compile_model,
     )
-    return window_seconds_per_step(step_ends, *sizes.steps)
 
 
 def measure(

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from uuid import uuid4
 
+import torch
 from hydra.utils import instantiate
 from lightning.pytorch import LightningModule, Trainer
 from omegaconf import DictConfig
@@ -21,13 +22,20 @@ from omegaconf import DictConfig
 from {{ cookiecutter.package_name }}.config import compose_run_config
 from {{ cookiecutter.package_name }}.train import train
 
-from .step_timer import StepTimer, seconds_per_step, window_edges, window_seconds_per_step
+from .step_timer import (
+    StepTimer,
+    seconds_per_step,
+    synchronizing_at,
+    window_edges,
+    window_seconds_per_step,
+)
 
 STEP_TIMER = "benchmarks.step_timer.StepTimer"
 # The tabular MLP at a batch of 1024 rows: tiny steps, where a framework's fixed per-step costs show.
 MLP = ["experiment=tabular_synthetic", "data.batch_size=1024"]
 # ResNet18 on the bundled digits at 32 px, the default experiment's model and data.
 RESNET18 = ["experiment=digits_resnet18"]
+CPU = torch.device("cpu")
 
 
 def one_window(warmup: int, steps: int, trainer: str | None = "cpu") -> list[str]:
@@ -70,12 +78,26 @@ def model_and_data(cfg: DictConfig):
     return instantiate(cfg.model, **datamodule.model_arguments()), datamodule
 
 
-def hand_written_seconds_per_step(cfg: DictConfig, warmup: int, steps: int) -> float:
+def hand_written_seconds_per_step(
+    cfg: DictConfig,
+    warmup: int,
+    steps: int,
+    device: torch.device = CPU,
+    precision: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
+    compile_model: bool = False,
+) -> float:
+    """`hand_written_steps` of cfg's model, data and optimizer on `device`: seconds per timed step."""
     model, datamodule = model_and_data(cfg)
+    model.to(device).train()
     optimizer = instantiate(cfg.model.optimizer)(params=model.parameters())
-    model.train()
     step_ends = hand_written_steps(
-        model, model, optimizer, lambda epoch: datamodule.train_dataloader(), warmup + steps
+        model,
+        torch.compile(model) if compile_model else model,
+        optimizer,
+        lambda epoch: datamodule.train_dataloader(),
+        warmup + steps,
+        precision=precision,
+        step_end=synchronizing_at(device, window_edges(warmup, steps)),
     )
     return window_seconds_per_step(step_ends, warmup, steps)
 

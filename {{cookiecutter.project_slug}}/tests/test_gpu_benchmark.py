@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from benchmarks import gpu_fast_path
+from benchmarks import gpu_fast_path, train_steps
 from benchmarks.device_data import DevicePermutations, DigitsOnDevice
 from benchmarks.flop_ceiling import ceiling_images_per_second, gflop_per_image, peak_tflops
 from benchmarks.gpu_fast_path import QUICK, data_overrides, fast_path_overrides
@@ -164,8 +164,8 @@ def test_the_hand_tuned_loop_trains_in_bf16_channels_last_and_the_default_one_in
         model.backbone.register_forward_pre_hook(note)
         return real_steps(model, forward, *args, **kwargs)
 
-    real_steps = gpu_fast_path.hand_written_steps
-    monkeypatch.setattr(gpu_fast_path, "hand_written_steps", watched_steps)
+    real_steps = train_steps.hand_written_steps
+    monkeypatch.setattr(train_steps, "hand_written_steps", watched_steps)
     device = torch.device("cpu")
     layout = f"model.channels_last={str(tuned).lower()}"
     cfg = run_config([*data_overrides(device, QUICK), layout], *QUICK.steps, tmp_path, None)
