@@ -26,9 +26,6 @@ EXEMPT = {
     # torchmetrics checks on the CPU whether predictions need a softmax; on accelerators it uses
     # `torch.where` instead: only its CPU branch runs here.
     "normalize_logits_if_needed",
-    # Macro-averaged metrics (F1) count classes with `torch.bincount`, which reads the range of its input
-    # on a GPU (torchmetrics avoids it only when `trainer.deterministic=true`): one per metric and step.
-    "_bincount",
 }
 RECORDER = {"__torch_function__", "caller", "synchronises"}
 STEPS = ("training_step", "validation_step")
