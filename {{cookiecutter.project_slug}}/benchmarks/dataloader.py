@@ -1,6 +1,7 @@
 """`dataloader`: images per second through the image-folder pipeline (decode, resize, augment, with the
 configured number of workers) against the same number of ready tensors in memory. A ratio far below the
-training step's images per second says the data, not the model, limits training."""
+training step's images per second says the data, not the model, limits training. Also measured: the
+pipeline as it runs for a GPU (`data.normalise_on_device`), whose batches stay uint8 until the GPU."""
 
 import time
 from pathlib import Path

@@ -94,7 +94,7 @@ def hand_written_seconds_per_step(
         model,
         torch.compile(model) if compile_model else model,
         optimizer,
-        lambda epoch: datamodule.train_dataloader(),
+        lambda epoch: datamodule.batches("train", device),
         warmup + steps,
         precision=precision,
         step_end=synchronizing_at(device, window_edges(warmup, steps)),
@@ -154,11 +154,13 @@ def bare_lightning_seconds_per_step(cfg: DictConfig, warmup: int, steps: int, lo
         accelerator="cpu",
         max_epochs=1,
         limit_train_batches=warmup + steps,
+        limit_val_batches=0,
         logger=False,
         callbacks=[StepTimer(str(timer_file))],
         enable_checkpointing=False,
         enable_progress_bar=False,
         enable_model_summary=False,
     )
-    trainer.fit(BareLightningModule(model, cfg.model.optimizer), datamodule.train_dataloader())
+    # With the data module, so that its batches reach the model as in the template's runs.
+    trainer.fit(BareLightningModule(model, cfg.model.optimizer), datamodule=datamodule)
     return seconds_per_step(timer_file, warmup, steps)

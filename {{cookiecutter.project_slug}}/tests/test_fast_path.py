@@ -42,11 +42,12 @@ def test_trainer_gpu_switches_on_the_fast_path(make_config, monkeypatch, bf16, p
     assert deterministic["trainer"]["benchmark"] is False  # autotuning picks algorithms by timing
 
 
-def test_image_folders_load_in_worker_processes_into_pinned_memory_on_a_gpu(make_config, monkeypatch):
+def test_image_folders_load_in_workers_into_pinned_memory_as_uint8_on_a_gpu(make_config, monkeypatch):
     pretend_gpu(monkeypatch)
     on_gpu = OmegaConf.to_container(make_config("train", "data=image_folder", "trainer=gpu"), resolve=True)
     on_cpu = OmegaConf.to_container(make_config("train", "data=image_folder", "trainer=cpu"), resolve=True)
     assert on_gpu["data"]["pin_memory"] is True and on_cpu["data"]["pin_memory"] is False
+    assert on_gpu["data"]["normalise_on_device"] is True and on_cpu["data"]["normalise_on_device"] is False
     assert on_cpu["data"]["num_workers"] == default_workers() >= 1
     assert on_cpu["model"]["channels_last"] is False
 

@@ -1,5 +1,6 @@
-"""Image files load as Pillow's RGB pixels without copying what is RGB already, and every pipeline works
-on uint8 tensors (torchvision's fast kernels), not on Pillow images."""
+"""Image files load as Pillow's RGB pixels without copying what is RGB already, every pipeline works on
+uint8 tensors (torchvision's fast kernels), not on Pillow images, and batches normalised on the device are
+the floats the workers would have made."""
 
 from pathlib import Path
 
@@ -13,7 +14,13 @@ from {{ cookiecutter.package_name }}.data import cifar10
 from {{ cookiecutter.package_name }}.data import image_folder as image_folder_module
 from {{ cookiecutter.package_name }}.data.image_files import load_rgb, open_image
 from {{ cookiecutter.package_name }}.data.image_folder import ImageFolderDataModule
-from {{ cookiecutter.package_name }}.data.transforms import eval_transform, train_transform
+from {{ cookiecutter.package_name }}.data.transforms import (
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    eval_transform,
+    normalise_batch,
+    train_transform,
+)
 
 # (format, Pillow mode, suffix): what collected image folders hold, including the awkward modes.
 FILES = [
@@ -89,3 +96,47 @@ def test_image_folders_load_with_load_rgb(image_folder, monkeypatch):
     datamodule.setup()
     images, _ = next(iter(datamodule.train_dataloader()))
     assert images.shape == (4, 3, 16, 16) and len(loaded) == 4
+
+
+def write_noise_folder(root: Path, per_class: int = 10) -> Path:
+    generator = np.random.default_rng(1)
+    for name in ("a", "b"):
+        (root / name).mkdir(parents=True)
+        for index in range(per_class):
+            pixels = generator.integers(0, 256, (30, 40, 3), dtype=np.uint8)
+            Image.fromarray(pixels).save(root / name / f"{index}.png")
+    return root
+
+
+def test_pipelines_without_normalisation_stop_at_uint8(tmp_path):
+    image = load_rgb(write_image(tmp_path / "image.png", "PNG", "RGB"))
+    for pipeline in (train_transform(24, normalise=False), eval_transform(24, normalise=False)):
+        assert pipeline(image).dtype == torch.uint8
+    for pipeline in (cifar10.train_transform(normalise=False), cifar10.eval_transform(normalise=False)):
+        assert pipeline(image).dtype == torch.uint8
+    per_image = eval_transform(24)(image)
+    batched = normalise_batch(eval_transform(24, normalise=False)(image)[None], IMAGENET_MEAN, IMAGENET_STD)
+    assert torch.equal(batched[0], per_image)
+
+
+@pytest.mark.parametrize("split", ["train", "val", "test"])
+def test_batches_normalised_on_the_device_equal_the_workers_floats(tmp_path, split):
+    folder = write_noise_folder(tmp_path / "images")
+
+    def split_batches(normalise_on_device: bool):
+        torch.manual_seed(0)  # the same shuffle and the same random crops for both
+        datamodule = ImageFolderDataModule(
+            str(folder), image_size=16, batch_size=4, num_workers=0, normalise_on_device=normalise_on_device
+        )
+        datamodule.setup()
+        raw_inputs, _ = next(iter(getattr(datamodule, f"{split}_dataloader")()))
+        torch.manual_seed(0)
+        return raw_inputs, list(datamodule.batches(split))
+
+    raw_inputs, on_device = split_batches(normalise_on_device=True)
+    _, in_workers = split_batches(normalise_on_device=False)
+    assert raw_inputs.dtype == torch.uint8  # what the workers make and the GPU receives
+    assert len(on_device) == len(in_workers) >= 1
+    for (inputs, targets), (expected_inputs, expected_targets) in zip(on_device, in_workers, strict=True):
+        assert inputs.dtype == torch.float32
+        assert torch.equal(inputs, expected_inputs) and torch.equal(targets, expected_targets)

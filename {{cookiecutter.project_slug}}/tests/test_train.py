@@ -59,6 +59,20 @@ def test_fast_dev_run_trains_and_tests_each_data_source(make_config, image_folde
     assert (Path(cfg.paths.output_dir) / "confusion_matrix.csv").is_file()
 
 
+@pytest.mark.parametrize("source", ["image_folder", "cifar10"])
+def test_normalising_on_the_device_trains_and_tests_on_the_same_floats(
+    make_config, image_folder, fake_cifar10, source
+):
+    """uint8 batches normalised once on the device (the GPU fast path, here on the CPU) give a run the
+    same losses and test predictions as normalising every image in the workers."""
+    overrides = ["debug=fdr", *data_overrides(source, image_folder, fake_cifar10)]
+    on_device = train(make_config("train", *overrides, "data.normalise_on_device=true"))
+    in_workers = train(make_config("train", *overrides, "data.normalise_on_device=false"))
+    assert on_device.keys() == in_workers.keys() >= {"train/loss", "val/loss", "test/loss", "test/acc"}
+    for name, value in in_workers.items():
+        assert on_device[name] == pytest.approx(value, rel=1e-6), name
+
+
 def test_a_run_keeps_best_and_last_checkpoints_that_load_safely(make_config, tiny_run):
     cfg = make_config("train", *tiny_run)
     metrics = train(cfg)

@@ -63,7 +63,7 @@ def export_checkpoint(cfg: DictConfig, record) -> Path:
     datamodule = instantiate(cfg.data, **model.data_arguments())
     datamodule.setup()
     record.update(checkpoint=file_fingerprint(checkpoint), data=datamodule.fingerprint())
-    held_out = torch.cat([inputs for inputs, _ in datamodule.test_dataloader()])[: cfg.export.parity_examples]
+    held_out = torch.cat([inputs for inputs, _ in datamodule.batches("test")])[: cfg.export.parity_examples]
 
     # Built in a temporary folder and moved into place only once it passes the check.
     with tempfile.TemporaryDirectory(dir=destination.parent if destination.parent.exists() else None) as work:
@@ -145,9 +145,7 @@ def write_decision_policy(settings: DictConfig, model, datamodule, directory: Pa
     if positive not in classes:
         raise ValueError(f"decision.positive_class={positive!r} is not a class of this model: {classes}.")
     with torch.no_grad():
-        batches = [
-            (model.predictions(model(inputs)), labels) for inputs, labels in datamodule.val_dataloader()
-        ]
+        batches = [(model.predictions(model(inputs)), labels) for inputs, labels in datamodule.batches("val")]
     probabilities = torch.cat([p for p, _ in batches])[:, classes.index(positive)].numpy()
     is_positive = (torch.cat([labels for _, labels in batches]) == classes.index(positive)).numpy()
     negative = classes[1 - classes.index(positive)]

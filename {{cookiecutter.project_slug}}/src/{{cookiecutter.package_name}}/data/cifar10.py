@@ -11,26 +11,26 @@ from torchvision.transforms import v2
 from .base import ClassificationDataModule
 from .fingerprint import folder_fingerprint
 from .splits import stratified_holdout
-from .transforms import to_normalised_floats
+from .transforms import final_steps
 
 CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR10_STD = (0.2470, 0.2435, 0.2616)
 
 
-def train_transform() -> v2.Compose:
+def train_transform(normalise: bool = True) -> v2.Compose:
     """The usual CIFAR-10 augmentation: random 32 px crops of the image padded by 4, horizontal flips."""
     return v2.Compose(
         [
             v2.ToImage(),
             v2.RandomCrop(32, padding=4),
             v2.RandomHorizontalFlip(),
-            *to_normalised_floats(CIFAR10_MEAN, CIFAR10_STD),
+            *final_steps(CIFAR10_MEAN, CIFAR10_STD, normalise),
         ]
     )
 
 
-def eval_transform() -> v2.Compose:
-    return v2.Compose([v2.ToImage(), *to_normalised_floats(CIFAR10_MEAN, CIFAR10_STD)])
+def eval_transform(normalise: bool = True) -> v2.Compose:
+    return v2.Compose([v2.ToImage(), *final_steps(CIFAR10_MEAN, CIFAR10_STD, normalise)])
 
 
 class CIFAR10DataModule(ClassificationDataModule):
@@ -42,8 +42,10 @@ class CIFAR10DataModule(ClassificationDataModule):
         num_workers: int = 4,
         pin_memory: bool = False,
         split_seed: int = 42,
+        normalise_on_device: bool = False,
     ) -> None:
         super().__init__(batch_size, num_workers, pin_memory)
+        self.device_normalisation = (CIFAR10_MEAN, CIFAR10_STD) if normalise_on_device else None
         self.data_dir = Path(data_dir)
         self.val_fraction = val_fraction
         self.split_seed = split_seed
@@ -90,8 +92,9 @@ class CIFAR10DataModule(ClassificationDataModule):
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:
             return
-        augmented = CIFAR10(self.data_dir, train=True, transform=train_transform())
-        plain = eval_transform()
+        normalise = self.device_normalisation is None
+        augmented = CIFAR10(self.data_dir, train=True, transform=train_transform(normalise))
+        plain = eval_transform(normalise)
         unaugmented = CIFAR10(self.data_dir, train=True, transform=plain)
         # The official test set stays untouched; validation is a seeded, stratified slice of train.
         indices = range(len(augmented.targets))

@@ -49,8 +49,10 @@ class ImageFolderDataModule(ClassificationDataModule):
         pin_memory: bool = False,
         split_seed: int = 42,
         on_bad_file: str = "error",
+        normalise_on_device: bool = False,
     ) -> None:
         super().__init__(batch_size, num_workers, pin_memory)
+        self.device_normalisation = (IMAGENET_MEAN, IMAGENET_STD) if normalise_on_device else None
         if on_bad_file not in ON_BAD_FILE:
             raise ValueError(f"data.on_bad_file={on_bad_file!r} must be one of {list(ON_BAD_FILE)}.")
         self.on_bad_file = on_bad_file
@@ -168,7 +170,9 @@ class ImageFolderDataModule(ClassificationDataModule):
         if self.train_set is not None:
             return
         class_names = self.class_names  # also checks that data_dir exists
-        train_tf, eval_tf = train_transform(self.image_size), eval_transform(self.image_size)
+        normalise = self.device_normalisation is None
+        train_tf = train_transform(self.image_size, normalise=normalise)
+        eval_tf = eval_transform(self.image_size, normalise=normalise)
         if self.has_split_folders:
             splits = {name: self._image_folder(self.data_dir / name) for name in SPLIT_NAMES}
             for name, dataset in splits.items():

@@ -4,14 +4,13 @@
 file for image folders), the true value, the prediction, and class probabilities or the residual.
 """
 
-import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
-from torch.utils.data import DataLoader
 
 PREDICTIONS_FILE = "test_predictions.csv"
 
@@ -63,17 +62,16 @@ class Predictions:
 
 
 @torch.no_grad()
-def predict(model, dataloader: DataLoader, max_batches: int | None = None) -> Predictions:
-    """Run `model` (in eval mode, on its current device) over `dataloader` (its first `max_batches`:
-    the batches the trainer tested, e.g. one under fast_dev_run).
+def predict(model, batches: Iterable[tuple[torch.Tensor, torch.Tensor]]) -> Predictions:
+    """Run `model` (in eval mode) over `batches` of (inputs on the model's device, targets): a data
+    module's `batches`.
 
     Targets of a regression come back in the target's units, as the model's predictions do.
     """
     model.eval()
-    device = next(model.parameters()).device
     targets, outputs = [], []
-    for inputs, batch_targets in itertools.islice(dataloader, max_batches):
-        outputs.append(model.predictions(model(inputs.to(device))).cpu())
+    for inputs, batch_targets in batches:
+        outputs.append(model.predictions(model(inputs)).cpu())
         targets.append(batch_targets)
     class_names = None if model.is_regression else list(model.hparams.class_names)
     target_values = model.target_values(torch.cat(targets))

@@ -51,11 +51,8 @@ def report_test_split(
     """
     output_dir = Path(cfg.paths.output_dir)
     report = cfg.report
-    predictions = predict(
-        model,
-        datamodule.test_dataloader(),
-        max_batches=None if math.isinf(tested_batches) else int(tested_batches),
-    )
+    tested = None if math.isinf(tested_batches) else int(tested_batches)
+    predictions = predict(model, datamodule.batches("test", model.device, tested))
     files = {"Test predictions": predictions.write(output_dir, datamodule.test_examples())}
     intervals = confidence_intervals(
         predictions,

@@ -19,12 +19,13 @@ from .plots import plt, save
 COLUMNS = 4
 
 
-def pick_examples(model, dataloader, count: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Up to `count` test images, half classified correctly and half wrongly where there are enough."""
+def pick_examples(model, batches, count: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Up to `count` images of `batches` (on the CPU), half classified correctly and half wrongly where
+    there are enough."""
     device = next(model.parameters()).device
     images, labels, predicted = [], [], []
     with torch.no_grad():
-        for batch_images, batch_labels in dataloader:
+        for batch_images, batch_labels in batches:
             images.append(batch_images)
             labels.append(batch_labels)
             predicted.append(model(batch_images.to(device)).argmax(dim=-1).cpu())
@@ -72,7 +73,7 @@ def explain_images(model, datamodule, output_dir: Path, count: int, steps: int) 
     """Write `integrated_gradients.png` and `saliency.png` into `output_dir`; returns {label: path}."""
     output_dir.mkdir(parents=True, exist_ok=True)
     model.eval()
-    images, labels, predicted = pick_examples(model, datamodule.test_dataloader(), count)
+    images, labels, predicted = pick_examples(model, datamodule.batches("test"), count)
     class_names = list(model.hparams.class_names)
     device = next(model.parameters()).device
     inputs, targets = images.to(device), predicted.to(device)
