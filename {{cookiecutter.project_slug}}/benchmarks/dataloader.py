@@ -4,12 +4,13 @@ training step's images per second says the data, not the model, limits training.
 pipeline as it runs for a GPU (`data.normalise_on_device`), whose batches stay uint8 until the GPU."""
 
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 from hydra.utils import instantiate
-from omegaconf import DictConfig
 from PIL import Image
 from torch.utils.data import DataLoader
 
@@ -38,7 +39,8 @@ def images_per_second(loader: DataLoader, epochs: int) -> float:
     return images / (time.perf_counter() - started)
 
 
-def image_pipeline_loader(data: DictConfig) -> DataLoader:
+def image_pipeline_loader(data: Mapping[str, Any]) -> DataLoader:
+    """The training loader of the data module `data` configures (a config node or a plain dict)."""
     datamodule = instantiate(data)
     datamodule.setup("fit")
     return datamodule.train_dataloader()

@@ -1,10 +1,13 @@
 """Splits are seeded, stratified and leak-free; bad data locations fail with a clear message."""
 
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.error import URLError
 
 import pytest
 import torch
+from lightning.pytorch import LightningModule
+from lightning.pytorch.plugins.precision import DoublePrecision, Precision
 from torchvision.datasets import CIFAR10
 
 from {{ cookiecutter.package_name }}.data.cifar10 import CIFAR10DataModule
@@ -88,3 +91,37 @@ def test_cifar10_download_offline_explains_how_to_proceed(tmp_path, monkeypatch)
         datamodule.prepare_data()
     assert CIFAR10.url in str(error.value)
     assert str(Path(tmp_path / "cifar")) in str(error.value)
+
+
+def attached(image_folder: Path, precision, model: LightningModule) -> ImageFolderDataModule:
+    """An image folder's data module normalising on the device, as the Trainer sees it: its `trainer` gives
+    the precision plugin and the model."""
+    datamodule = ImageFolderDataModule(
+        str(image_folder), image_size=8, num_workers=0, normalise_on_device=True
+    )
+    datamodule.trainer = SimpleNamespace(precision_plugin=precision, lightning_module=model)
+    return datamodule
+
+
+def test_batches_normalised_on_the_device_take_the_trainers_precision(image_folder):
+    """Lightning casts inputs to a `*-true` precision before the transfer, when they are still uint8."""
+    batch = (torch.randint(0, 256, (2, 3, 8, 8), dtype=torch.uint8), torch.tensor([0, 1]))
+    as_64 = attached(image_folder, DoublePrecision(), LightningModule()).on_after_batch_transfer(batch, 0)
+    assert as_64[0].dtype == torch.float64
+    as_32 = attached(image_folder, Precision(), LightningModule()).on_after_batch_transfer(batch, 0)
+    assert as_32[0].dtype == torch.float32
+
+
+def test_a_models_own_batch_hook_still_runs_after_the_data_modules(image_folder):
+    """Lightning runs only the data module's hook when both have one: it hands the batch on."""
+
+    class Augments(LightningModule):
+        def on_after_batch_transfer(self, batch, dataloader_idx: int):
+            inputs, targets = batch
+            return inputs.flip(-1), targets
+
+    datamodule = attached(image_folder, Precision(), Augments())
+    images = torch.randint(0, 256, (2, 3, 8, 8), dtype=torch.uint8)
+    inputs, _ = datamodule.on_after_batch_transfer((images, torch.zeros(2)), 0)
+    expected, _ = datamodule.finish_batch((images.flip(-1), None))
+    assert torch.equal(inputs, expected)

@@ -17,8 +17,8 @@ from {{ cookiecutter.package_name }}.data.image_folder import ImageFolderDataMod
 from {{ cookiecutter.package_name }}.data.transforms import (
     IMAGENET_MEAN,
     IMAGENET_STD,
+    DeviceNormalisation,
     eval_transform,
-    normalise_batch,
     train_transform,
 )
 
@@ -115,8 +115,26 @@ def test_pipelines_without_normalisation_stop_at_uint8(tmp_path):
     for pipeline in (cifar10.train_transform(normalise=False), cifar10.eval_transform(normalise=False)):
         assert pipeline(image).dtype == torch.uint8
     per_image = eval_transform(24)(image)
-    batched = normalise_batch(eval_transform(24, normalise=False)(image)[None], IMAGENET_MEAN, IMAGENET_STD)
+    normalise = DeviceNormalisation(IMAGENET_MEAN, IMAGENET_STD)
+    batched = normalise(eval_transform(24, normalise=False)(image)[None])
     assert torch.equal(batched[0], per_image)
+
+
+def test_device_normalisation_copies_its_statistics_to_a_device_once(monkeypatch):
+    """A copy from host memory to a GPU waits for the queued work: torchvision's Normalize makes two at
+    every call; this makes them at the first batch only. And it refuses batches that are floats already."""
+    normalise = DeviceNormalisation(IMAGENET_MEAN, IMAGENET_STD)
+    images = torch.randint(0, 256, (2, 3, 4, 4), dtype=torch.uint8)
+    first = normalise(images)
+
+    def no_copy(*args, **kwargs):
+        raise AssertionError("a tensor built from host values at every batch")
+
+    monkeypatch.setattr(torch, "tensor", no_copy)
+    monkeypatch.setattr(torch, "as_tensor", no_copy)
+    assert torch.equal(normalise(images), first)
+    with pytest.raises(TypeError, match="uint8"):
+        normalise(first)
 
 
 @pytest.mark.parametrize("split", ["train", "val", "test"])

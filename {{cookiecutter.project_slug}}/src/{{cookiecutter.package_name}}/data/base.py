@@ -1,12 +1,13 @@
 """What every DataModule here shares: three splits and their loaders; classification adds class names."""
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
-from lightning.pytorch import LightningDataModule
+from lightning.pytorch import LightningDataModule, LightningModule
+from lightning.pytorch.utilities.model_helpers import is_overridden
 from torch.utils.data import DataLoader, Dataset, RandomSampler, Subset, TensorDataset
 
 if TYPE_CHECKING:
@@ -42,9 +43,9 @@ def already_a_batch(batch: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]
 class SplitDataModule(LightningDataModule):
     """Subclasses fill `train_set`, `val_set` and `test_set` in `setup` and say what the model needs."""
 
-    # (mean, std) when the loaders yield uint8 images, normalised once on the model's device (see
-    # `finish_batch`); image data modules set it from their `normalise_on_device` argument.
-    device_normalisation: tuple[tuple[float, ...], tuple[float, ...]] | None = None
+    # Set when the loaders yield uint8 images, normalised once on the model's device (see `finish_batch`):
+    # image data modules set it from their `normalise_on_device` argument.
+    device_normalisation: Callable[[torch.Tensor], torch.Tensor] | None = None
 
     def __init__(self, batch_size: int, num_workers: int, pin_memory: bool) -> None:
         super().__init__()
@@ -115,8 +116,19 @@ class SplitDataModule(LightningDataModule):
         )
 
     def on_after_batch_transfer(self, batch, dataloader_idx: int):
-        """Lightning's hook, on the device, for every batch of training, validation and testing."""
-        return self.finish_batch(batch)
+        """Lightning's hook, on the device, for every batch of training, validation and testing. Lightning
+        calls a data module's hook instead of the model's: the model's own, if it has one (GPU
+        augmentation, say), runs here after this one, on the finished batch."""
+        batch = self.finish_batch(batch)
+        if self.trainer is None:
+            return batch
+        # Lightning casts floating-point inputs to a `*-true` precision (bf16-true, 64-true) before the
+        # transfer, when these were still uint8.
+        batch = self.trainer.precision_plugin.convert_input(batch)
+        model = self.trainer.lightning_module
+        if is_overridden("on_after_batch_transfer", model, LightningModule):
+            batch = model.on_after_batch_transfer(batch, dataloader_idx)
+        return batch
 
     def finish_batch(self, batch: tuple[torch.Tensor, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """A batch as the model takes it, once its inputs are on the model's device: uint8 images become
@@ -124,16 +136,14 @@ class SplitDataModule(LightningDataModule):
         instead of a per-image step in the loader's workers and four times the bytes to copy)."""
         if self.device_normalisation is None:
             return batch
-        from .transforms import normalise_batch  # torchvision: imported by image data modules only
-
         inputs, targets = batch
-        return normalise_batch(inputs, *self.device_normalisation), targets
+        return self.device_normalisation(inputs), targets
 
     def batches(
         self, split: str, device: torch.device | str = "cpu", max_batches: int | None = None
     ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         """The `split`'s batches (its first `max_batches`) for code outside the Trainer: inputs on `device`
-        and ready for the model (`finish_batch`), targets on the CPU."""
+        and ready for the model (`finish_batch`), targets where the loader put them."""
         loader = getattr(self, f"{split}_dataloader")()
         for inputs, targets in itertools.islice(loader, max_batches):
             yield self.finish_batch((inputs.to(device), targets))

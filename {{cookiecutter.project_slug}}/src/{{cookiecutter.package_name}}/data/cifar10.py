@@ -11,7 +11,7 @@ from torchvision.transforms import v2
 from .base import ClassificationDataModule
 from .fingerprint import folder_fingerprint
 from .splits import stratified_holdout
-from .transforms import final_steps
+from .transforms import DeviceNormalisation, final_steps
 
 CIFAR10_MEAN = (0.4914, 0.4822, 0.4465)
 CIFAR10_STD = (0.2470, 0.2435, 0.2616)
@@ -45,7 +45,8 @@ class CIFAR10DataModule(ClassificationDataModule):
         normalise_on_device: bool = False,
     ) -> None:
         super().__init__(batch_size, num_workers, pin_memory)
-        self.device_normalisation = (CIFAR10_MEAN, CIFAR10_STD) if normalise_on_device else None
+        if normalise_on_device:
+            self.device_normalisation = DeviceNormalisation(CIFAR10_MEAN, CIFAR10_STD)
         self.data_dir = Path(data_dir)
         self.val_fraction = val_fraction
         self.split_seed = split_seed

@@ -19,7 +19,14 @@ from .base import ClassificationDataModule
 from .fingerprint import folder_fingerprint
 from .image_files import load_rgb, scan_images
 from .splits import stratified_split
-from .transforms import IMAGENET_MEAN, IMAGENET_STD, eval_resize, eval_transform, train_transform
+from .transforms import (
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    DeviceNormalisation,
+    eval_resize,
+    eval_transform,
+    train_transform,
+)
 
 SPLIT_NAMES = ("train", "val", "test")
 ON_BAD_FILE = ("error", "skip")
@@ -52,7 +59,8 @@ class ImageFolderDataModule(ClassificationDataModule):
         normalise_on_device: bool = False,
     ) -> None:
         super().__init__(batch_size, num_workers, pin_memory)
-        self.device_normalisation = (IMAGENET_MEAN, IMAGENET_STD) if normalise_on_device else None
+        if normalise_on_device:
+            self.device_normalisation = DeviceNormalisation(IMAGENET_MEAN, IMAGENET_STD)
         if on_bad_file not in ON_BAD_FILE:
             raise ValueError(f"data.on_bad_file={on_bad_file!r} must be one of {list(ON_BAD_FILE)}.")
         self.on_bad_file = on_bad_file

@@ -3,7 +3,7 @@
 Every pipeline turns its Pillow image into a uint8 tensor first: torchvision resizes and crops those 2-4
 times faster than Pillow images (its vectorised uint8 kernels), and scales to floats only at the end. With
 `normalise=False` it stops at uint8: the data module then normalises whole batches on the GPU
-(`normalise_batch`), which takes that step off the CPU and copies a quarter of the bytes to the GPU."""
+(`DeviceNormalisation`), which takes that step off the CPU and copies a quarter of the bytes to the GPU."""
 
 import torch
 from torchvision.transforms import v2
@@ -19,13 +19,35 @@ def to_normalised_floats(mean: tuple[float, ...], std: tuple[float, ...]) -> lis
 
 
 def final_steps(mean: tuple[float, ...], std: tuple[float, ...], normalise: bool) -> list[v2.Transform]:
-    """`to_normalised_floats`, or nothing: the pipeline ends with uint8 images for `normalise_batch`."""
+    """`to_normalised_floats`, or nothing: the pipeline ends with uint8 images for `DeviceNormalisation`."""
     return to_normalised_floats(mean, std) if normalise else []
 
 
-def normalise_batch(images: torch.Tensor, mean: tuple[float, ...], std: tuple[float, ...]) -> torch.Tensor:
-    """A batch of uint8 images (N, C, H, W), on any device, as `to_normalised_floats` makes each image."""
-    return v2.Compose(to_normalised_floats(mean, std))(images)
+class DeviceNormalisation:
+    """`to_normalised_floats` for a batch of uint8 images (N, C, H, W) on any device: the same operations in
+    the same order (scale by 1/255, subtract the mean, divide by the std), so the same floats.
+
+    The mean and std go to each device once. torchvision's Normalize copies them from Python lists at every
+    call, and on a GPU such a copy from ordinary host memory waits for all the work queued before it
+    (pytorch/vision#9576): a wait per batch."""
+
+    def __init__(self, mean: tuple[float, ...], std: tuple[float, ...]) -> None:
+        self.mean, self.std = tuple(mean), tuple(std)
+        self._statistics: dict[torch.device, tuple[torch.Tensor, torch.Tensor]] = {}
+
+    def __call__(self, images: torch.Tensor) -> torch.Tensor:
+        if images.dtype != torch.uint8:
+            raise TypeError(
+                f"Expected a batch of uint8 images to normalise, got {images.dtype}: with "
+                "data.normalise_on_device=true the image pipelines must end before their ToDtype step."
+            )
+        if images.device not in self._statistics:
+            self._statistics[images.device] = tuple(
+                torch.tensor(values, dtype=torch.float32).view(-1, 1, 1).to(images.device)
+                for values in (self.mean, self.std)
+            )
+        mean, std = self._statistics[images.device]
+        return images.to(torch.float32).mul_(1.0 / 255).sub_(mean).div_(std)
 
 
 def train_transform(

@@ -31,8 +31,11 @@ class MacroF1Score(MulticlassF1Score):
     `trainer.deterministic=true`). With `validate_args=True` torchmetrics' own update runs:
     its label checks read the labels on the host anyway."""
 
-    def __init__(self, num_classes: int, **kwargs) -> None:
-        super().__init__(num_classes, average="macro", **kwargs)
+    def __init__(self, num_classes: int, sync_on_compute: bool = True, validate_args: bool = True) -> None:
+        # Only what `update` handles: no top_k, ignore_index or per-sample averages.
+        super().__init__(
+            num_classes, average="macro", sync_on_compute=sync_on_compute, validate_args=validate_args
+        )
 
     def update(self, preds: torch.Tensor, target: torch.Tensor) -> None:
         if self.validate_args:
