@@ -7,6 +7,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 import torchvision.datasets.cifar
@@ -74,6 +75,21 @@ def test_normalising_on_the_device_trains_and_tests_on_the_same_floats(
     in_workers = train(make_config("train", *overrides, "data.normalise_on_device=false"))
     assert on_device.keys() == in_workers.keys() >= {"train/loss", "val/loss", "test/loss", "test/acc"}
     assert on_device == in_workers
+
+
+@pytest.mark.parametrize(
+    ("experiment", "explanation"),
+    [("digits_resnet18", "integrated_gradients.png"), ("tabular_breast_cancer", "shap_values.csv")],
+)
+def test_a_pure_bf16_run_reports_and_explains_its_test_split(make_config, experiment, explanation):
+    """`trainer.precision=bf16-true` leaves bf16 weights in the model that the report and the
+    explanations use after training: they must not feed it float32 inputs."""
+    cfg = make_config("train", "debug=fdr", f"experiment={experiment}", "trainer.precision=bf16-true")
+    metrics = train(cfg)
+    output_dir = Path(cfg.paths.output_dir)
+    predictions = pd.read_csv(output_dir / "test_predictions.csv")
+    assert predictions["correct"].mean() == pytest.approx(metrics["test/acc"])  # what the trainer tested
+    assert (output_dir / "explanations" / explanation).is_file()
 
 
 def test_a_run_keeps_best_and_last_checkpoints_that_load_safely(make_config, tiny_run):

@@ -215,7 +215,9 @@ def write_run_artifacts(
         cfg, model, datamodule, test_metrics, record, f"{__package__}.train", tested_batches, baselines
     )
     if cfg.explain.after_training:
-        files.update(explain_after_training(cfg, model, datamodule, output_dir))
+        # In float32 whatever the training precision: the attribution methods take float32 inputs, and
+        # bf16 (trainer.precision=bf16-true) is too coarse for their small steps.
+        files.update(explain_after_training(cfg, model.float(), datamodule, output_dir))
     report_test_results(
         model,
         test_metrics,

@@ -64,14 +64,15 @@ class Predictions:
 @torch.no_grad()
 def predict(model, batches: Iterable[tuple[torch.Tensor, torch.Tensor]]) -> Predictions:
     """Run `model` (in eval mode) over `batches` of (inputs on the model's device, targets): a data
-    module's `batches`.
+    module's `batches`. Inputs take the model's dtype (bf16 or float64 after a `*-true` precision run, as
+    the trainer tested it); outputs come back as float32.
 
     Targets of a regression come back in the target's units, as the model's predictions do.
     """
     model.eval()
     targets, outputs = [], []
     for inputs, batch_targets in batches:
-        outputs.append(model.predictions(model(inputs)).cpu())
+        outputs.append(model.predictions(model(inputs.to(model.dtype))).float().cpu())
         targets.append(batch_targets)
     class_names = None if model.is_regression else list(model.hparams.class_names)
     target_values = model.target_values(torch.cat(targets))
