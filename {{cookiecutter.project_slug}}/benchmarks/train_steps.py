@@ -132,12 +132,17 @@ def hand_written_steps(
 
 
 class BareLightningModule(LightningModule):
-    """The hand-written step inside Lightning's loop: the project's network, loss and optimizer only."""
+    """The hand-written step inside Lightning's loop: the project's network, loss and optimizer only, on
+    batches finished by the data module (`finish_batch`) as in the project's runs."""
 
-    def __init__(self, model: LightningModule, optimizer: DictConfig) -> None:
+    def __init__(self, model: LightningModule, optimizer: DictConfig, finish_batch: Callable) -> None:
         super().__init__()
         self.model = model
         self.optimizer = optimizer
+        self.finish_batch = finish_batch
+
+    def on_after_batch_transfer(self, batch, dataloader_idx: int):
+        return self.finish_batch(batch)
 
     def training_step(self, batch, batch_idx: int):
         inputs, targets = batch
@@ -154,13 +159,12 @@ def bare_lightning_seconds_per_step(cfg: DictConfig, warmup: int, steps: int, lo
         accelerator="cpu",
         max_epochs=1,
         limit_train_batches=warmup + steps,
-        limit_val_batches=0,
         logger=False,
         callbacks=[StepTimer(str(timer_file))],
         enable_checkpointing=False,
         enable_progress_bar=False,
         enable_model_summary=False,
     )
-    # With the data module, so that its batches reach the model as in the template's runs.
-    trainer.fit(BareLightningModule(model, cfg.model.optimizer), datamodule=datamodule)
+    bare = BareLightningModule(model, cfg.model.optimizer, datamodule.finish_batch)
+    trainer.fit(bare, datamodule.train_dataloader())
     return seconds_per_step(timer_file, warmup, steps)
