@@ -1,4 +1,6 @@
-"""Refuse a bad configuration at start-up, before any data is loaded or any compute is spent.
+"""Refuse a bad configuration at start-up, before any data is loaded or any compute is spent. Every verb
+(train, eval, explain, export) runs `check_startup` first; training also runs `check_monitor` once its
+model is built.
 
 Hydra already refuses an unknown option of a group (`model=resnet19`, listing the options) and a key that
 is not in the config (`trainer.max_epoch=3`). What it lets through, this module catches, naming the config
@@ -99,6 +101,72 @@ class TrainSchema:
     logger: Any = None
     trainer: Any = None
     model_card: Any = None
+
+
+@dataclasses.dataclass
+class ExportSettingsSchema:
+    tolerance: float = 1.0e-4
+    parity_examples: int = 256
+
+
+@dataclasses.dataclass
+class DecisionSchema:
+    positive_class: str | None = None
+    cost_false_positive: float = 1.0
+    cost_false_negative: float = 1.0
+    positive_action: str | None = None
+    negative_action: str | None = None
+
+
+@dataclasses.dataclass
+class ExportSchema(TrainSchema):
+    """`configs/export.yaml`: the training settings plus where the bundle goes and how it decides."""
+
+    output_dir: str = MISSING
+    export: ExportSettingsSchema = dataclasses.field(default_factory=ExportSettingsSchema)
+    decision: DecisionSchema = dataclasses.field(default_factory=DecisionSchema)
+
+
+def check_startup(cfg: DictConfig, schema: type = TrainSchema) -> None:
+    """The checks of every verb, before it loads anything: the configuration against `schema` and its
+    targets' signatures, the report settings, and the accelerator this machine must have."""
+    from .utils.accelerators import require_accelerator  # imports PyTorch: not for `--help`
+
+    check_config(cfg, schema)
+    check_report_settings(cfg)
+    require_accelerator(cfg.trainer.accelerator)
+
+
+def check_report_settings(cfg: DictConfig) -> None:
+    """Refuse settings the reports after testing could not use."""
+    problems = []
+    if not 0 < cfg.report.confidence_level < 1:
+        problems.append(
+            f"report.confidence_level={cfg.report.confidence_level} must lie between 0 and 1 (0.95)"
+        )
+    if cfg.report.bootstrap_resamples < 1:
+        problems.append(
+            f"report.bootstrap_resamples={cfg.report.bootstrap_resamples} must be at least 1 (1000)"
+        )
+    if cfg.report.min_group_size < 1:
+        problems.append(f"report.min_group_size={cfg.report.min_group_size} must be at least 1 (30)")
+    for name in ("samples", "background", "permutation_repeats", "images", "steps"):
+        if cfg.explain[name] < 1:
+            problems.append(f"explain.{name}={cfg.explain[name]} must be at least 1")
+    if problems:
+        raise ConfigError("Invalid report settings: " + "; ".join(problems) + ".")
+
+
+def check_monitor(monitor: DictConfig | None, model: Any) -> None:
+    """Refuse, before training, to monitor a metric the model never logs (e.g. accuracy of a regression)."""
+    if not monitor or not monitor.get("metric"):
+        return
+    logged = sorted({"val/loss", *model.val_metrics.keys()})
+    if monitor.metric not in {*logged, "epoch", "step"}:
+        raise ConfigError(
+            f"monitor.metric={monitor.metric} is never logged by {type(model).__name__} here: choose one of "
+            f"{logged}, e.g. monitor.metric=val/loss monitor.mode=min (the tabular experiments do so)."
+        )
 
 
 def check_config(cfg: DictConfig, schema: type = TrainSchema) -> None:

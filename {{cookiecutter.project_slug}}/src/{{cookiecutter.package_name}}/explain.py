@@ -24,31 +24,19 @@ def explain(cfg: DictConfig) -> dict[str, Path]:
     """Explanations of the checkpoint `cfg.ckpt_path` on `cfg.data`; returns {label: file written}.
 
     `run_record.json` in the run directory records the run, however it ends."""
-    from {{ cookiecutter.package_name }}.reporting.run_record import recorded_run
-
-    with recorded_run(cfg) as record:
-        return explain_checkpoint(cfg, record)
-
-
-def explain_checkpoint(cfg: DictConfig, record) -> dict[str, Path]:
-    from hydra.utils import get_class, instantiate
-
+    # Imported here so that `--help` and `--cfg job` answer without loading PyTorch.
+    from {{ cookiecutter.package_name }}.commands import load_trained_model, started_run
     from {{ cookiecutter.package_name }}.interpretability.explain_run import explain_model
-    from {{ cookiecutter.package_name }}.utils.checkpoints import resolve_checkpoint
-    from {{ cookiecutter.package_name }}.utils.run_artifacts import print_summary
+    from {{ cookiecutter.package_name }}.reporting.console import print_summary
 
-    if not cfg.get("ckpt_path"):
-        raise ValueError("explain needs a checkpoint: pass ckpt_path=/path/to/file.ckpt or ckpt_path=last.")
-    checkpoint = resolve_checkpoint(cfg.ckpt_path, cfg.paths.log_dir)
-    model = get_class(cfg.model._target_).load_from_checkpoint(
-        checkpoint, map_location="cpu", weights_only=True
-    )
-    datamodule = instantiate(cfg.data, **model.data_arguments())
-    datamodule.setup()
-    files = explain_model(
-        cfg.explain, model, datamodule, Path(cfg.paths.output_dir), seed=cfg.get("seed") or 0
-    )
-    print_summary("Explanations", {}, {"Checkpoint": checkpoint, **files})
+    with started_run(cfg) as record:
+        trained = load_trained_model(cfg, record, "explain")
+        trained.datamodule.setup()
+        output_dir = Path(cfg.paths.output_dir)
+        files = explain_model(
+            cfg.explain, trained.model, trained.datamodule, output_dir, seed=cfg.get("seed") or 0
+        )
+        print_summary("Explanations", {}, {"Checkpoint": trained.checkpoint, **files})
     return files
 
 

@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
-from {{ cookiecutter.package_name }}.reporting.model_card import MODEL_CARD_FILE
-from {{ cookiecutter.package_name }}.reporting.run_record import RUN_RECORD_FILE
-from {{ cookiecutter.package_name }}.utils.run_artifacts import METRICS_FILE
+from {{ cookiecutter.package_name }}.run_directory import METRICS, MODEL_CARD, RUN_RECORD
 
 
 @dataclass
@@ -32,7 +30,7 @@ class FinishedRun:
     @classmethod
     def read(cls, directory: Path) -> "FinishedRun | None":
         """The run in `directory`, if it is a completed training run with a model card."""
-        files = [directory / name for name in (RUN_RECORD_FILE, METRICS_FILE, MODEL_CARD_FILE)]
+        files = [directory / name for name in (RUN_RECORD, METRICS, MODEL_CARD)]
         if not all(path.is_file() for path in files):
             return None
         record = json.loads(files[0].read_text())
@@ -69,7 +67,7 @@ def publish(log_dir: Path, destination: Path, task: str | None = None) -> Finish
     runs = [run for path in sorted(log_dir.glob("*/runs/*")) if (run := FinishedRun.read(path))]
     chosen = best_run(runs, task)
     destination.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(chosen.directory / MODEL_CARD_FILE, destination)
+    shutil.copyfile(chosen.directory / MODEL_CARD, destination)
     return chosen
 
 
@@ -79,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--task", help="task_name of the runs to choose from (default: the newest run's)")
     parser.add_argument("--logs", type=Path, default=PROJECT_ROOT / "logs", help="the runs' root folder")
-    parser.add_argument("--output", type=Path, default=PROJECT_ROOT / "docs" / MODEL_CARD_FILE)
+    parser.add_argument("--output", type=Path, default=PROJECT_ROOT / "docs" / MODEL_CARD)
     args = parser.parse_args(argv)
     try:
         chosen = publish(args.logs, args.output, args.task)

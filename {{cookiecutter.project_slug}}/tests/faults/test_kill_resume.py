@@ -16,7 +16,7 @@ from hydra.utils import instantiate
 from tests.conftest import run_module
 
 from {{ cookiecutter.package_name }}.callbacks.random_state import RandomStateCheckpoint
-from {{ cookiecutter.package_name }}.utils.checkpoints import LAST_CHECKPOINT_NAME
+from {{ cookiecutter.package_name }}.run_directory import LAST_CHECKPOINT
 
 # kill_switch.py lives beside this file, outside the package.
 PYTHONPATH = os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")])
@@ -44,7 +44,7 @@ def train_in_a_process(*overrides: str, log_dir: Path) -> subprocess.CompletedPr
 
 def final_state(log_dir: Path) -> tuple[dict, dict]:
     (metrics_file,) = [path for path in log_dir.rglob("metrics.json") if path.parent.name != "checkpoints"]
-    (last,) = log_dir.rglob(LAST_CHECKPOINT_NAME)
+    (last,) = log_dir.rglob(LAST_CHECKPOINT)
     metrics = json.loads(metrics_file.read_text())["metrics"]
     return metrics, torch.load(last, map_location="cpu", weights_only=True)
 
@@ -58,7 +58,7 @@ def test_a_run_killed_after_its_second_epoch_resumes_to_the_same_result(tmp_path
     kill = ["+callbacks.kill._target_=kill_switch.KillAtEpochStart", "+callbacks.kill.epoch=2"]
     killed = train_in_a_process(*kill, log_dir=killed_dir)
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
-    (last,) = killed_dir.rglob(LAST_CHECKPOINT_NAME)
+    (last,) = killed_dir.rglob(LAST_CHECKPOINT)
     assert torch.load(last, map_location="cpu", weights_only=True)["epoch"] == 1
 
     resumed = train_in_a_process("ckpt_path=last", log_dir=killed_dir)

@@ -10,12 +10,12 @@ from typing import Any
 
 from lightning.pytorch import Callback, LightningModule, Trainer
 
-HISTORY_FILE = "history.csv"
+from ..run_directory import HISTORY
 
 
 class MetricsHistory(Callback):
     def __init__(self, dirpath: str | Path) -> None:
-        self.path = Path(dirpath) / HISTORY_FILE
+        self.path = Path(dirpath) / HISTORY
         self.rows: list[dict[str, float]] = []
 
     def on_train_epoch_end(self, trainer: Trainer, pl_module: LightningModule) -> None:

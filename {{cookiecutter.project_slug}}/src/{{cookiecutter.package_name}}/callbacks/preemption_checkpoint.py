@@ -1,13 +1,20 @@
 """Saves `last.ckpt` when the run is told to stop (SIGTERM: a cluster's pre-emption or time limit, `kill`),
-so the next launch with `ckpt_path=last` resumes from where it stopped instead of the last epoch's end."""
+so the next launch with `ckpt_path=last` resumes from where it stopped instead of the last epoch's end;
+the run then exits with code 143."""
 
+import logging
 from pathlib import Path
+from typing import Any
 
 from lightning.pytorch import Callback, LightningModule, Trainer
 from lightning.pytorch.utilities import rank_zero_info
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
-from ..utils.checkpoints import LAST_CHECKPOINT_NAME
+from ..run_directory import LAST_CHECKPOINT
+
+log = logging.getLogger(__name__)
+# 128 + SIGTERM: what shells and schedulers read as "terminated", never as success.
+INTERRUPTED_EXIT_CODE = 143
 
 
 class PreemptionCheckpoint(Callback):
@@ -18,6 +25,21 @@ class PreemptionCheckpoint(Callback):
         # Only a stop request: after a crash (a NaN, a bug) the last good checkpoint must stay as it is.
         if isinstance(exception, SIGTERMException) and not trainer.sanity_checking:
             # Every process takes part (Lightning stops them all together), as saving needs.
-            path = self.dirpath / LAST_CHECKPOINT_NAME
+            path = self.dirpath / LAST_CHECKPOINT
             trainer.save_checkpoint(path)
             rank_zero_info(f"SIGTERM: saved {path} at step {trainer.global_step}.")
+
+
+def fit_unless_stopped(
+    trainer: Trainer, model: LightningModule, datamodule: Any, ckpt_path: Path | None
+) -> None:
+    """`trainer.fit`, resuming from `ckpt_path`; a SIGTERM ends the process with INTERRUPTED_EXIT_CODE."""
+    try:
+        trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=True)
+    except SIGTERMException:
+        log.error(
+            "Stopped by SIGTERM at epoch %d, step %d; last.ckpt holds that state (resume: ckpt_path=last).",
+            trainer.current_epoch,
+            trainer.global_step,
+        )
+        raise SystemExit(INTERRUPTED_EXIT_CODE) from None

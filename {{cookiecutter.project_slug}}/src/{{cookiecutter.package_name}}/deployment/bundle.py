@@ -15,6 +15,8 @@ No pickle anywhere: loading a bundle never executes code from it. The model clas
 list of this project's models, never imported from a name the bundle gives.
 """
 
+import logging
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +24,9 @@ from safetensors.torch import load_file, save_file
 
 from ..models.image_classifier import ImageClassifier
 from ..models.tabular_mlp import TabularMLP
-from ..utils.run_artifacts import read_json, write_json
+from ..run_directory import read_json, write_json
 
+log = logging.getLogger(__name__)
 BUNDLE_FORMAT = 1
 WEIGHTS_FILE = "model.safetensors"
 ONNX_FILE = "model.onnx"
@@ -55,6 +58,22 @@ def write_weights_and_config(model, schema: dict[str, Any], directory: Path) -> 
     write_json(schema, directory / SCHEMA_FILE)
     if hparams.get("preprocessing"):
         write_json(hparams["preprocessing"], directory / PREPROCESSING_FILE)
+
+
+def copy_test_metrics(metrics_file: Path, checkpoint: Path, directory: Path) -> None:
+    """The run's test metrics into the bundle, only if they were measured on this very checkpoint (a run
+    tests its best epoch: the metrics of `epoch_004.ckpt` must not be served as those of `last.ckpt`)."""
+    measured_on = read_json(metrics_file, default={}).get("checkpoint")
+    if measured_on and Path(measured_on).resolve() == checkpoint.resolve():
+        shutil.copyfile(metrics_file, directory / METRICS_FILE)
+    else:
+        log.warning(
+            "The bundle holds no test metrics: %s were measured on %s, not on %s. Export ckpt_path=best "
+            "(the newest run's tested checkpoint) to serve them with the model.",
+            metrics_file.name,
+            measured_on or "no checkpoint",
+            checkpoint,
+        )
 
 
 def read_config(directory: Path) -> dict[str, Any]:

@@ -7,13 +7,20 @@ validation split (never the test split, which must stay an honest estimate). In 
 probabilities, it is C_FP / (C_FP + C_FN); the curve shows how close the model comes.
 """
 
+import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
+from omegaconf import DictConfig
 
+from ..run_directory import write_json
+
+log = logging.getLogger(__name__)
 THRESHOLD_GRID = np.linspace(0.0, 1.0, 201)
 HALF = len(THRESHOLD_GRID) // 2  # the index of 0.5
+MIN_EXAMPLES_PER_CLASS = 30  # validation examples of each class below which a threshold is shaky
 
 
 @dataclass(frozen=True)
@@ -107,3 +114,35 @@ def plot_expected_cost(curve: np.ndarray, policy: DecisionPolicy, path: Path) ->
     figure.savefig(path, dpi=120)
     plt.close(figure)
     return path
+
+
+def write_decision_policy(
+    settings: DictConfig, model, datamodule, policy_file: Path, plot_file: Path
+) -> DecisionPolicy | None:
+    """Binary classifiers: the cheapest decision threshold on the validation split into `policy_file`, its
+    cost curve into `plot_file`; None (nothing written) for other models. `settings`: `decision.*`."""
+    classes = None if model.is_regression else list(model.hparams.class_names)
+    if classes is None or len(classes) != 2:
+        if any(settings.get(key) is not None for key in ("positive_class", "positive_action")):
+            log.warning("decision.* is set, but only binary classifiers get a decision policy: ignored.")
+        return None
+    positive = str(settings.positive_class) if settings.positive_class is not None else classes[1]
+    if positive not in classes:
+        raise ValueError(f"decision.positive_class={positive!r} is not a class of this model: {classes}.")
+    with torch.no_grad():
+        batches = [(model.predictions(model(inputs)), labels) for inputs, labels in datamodule.batches("val")]
+    probabilities = torch.cat([p for p, _ in batches])[:, classes.index(positive)].numpy()
+    is_positive = (torch.cat([labels for _, labels in batches]) == classes.index(positive)).numpy()
+    negative = classes[1 - classes.index(positive)]
+    policy, curve = choose_policy(probabilities, is_positive, positive, negative, dict(settings))
+    if min(is_positive.sum(), (~is_positive).sum()) < MIN_EXAMPLES_PER_CLASS:
+        log.warning(
+            "The decision threshold %.3f was chosen on %d validation examples (%d positive): too few to "
+            "trust. Check expected_cost.png, and use a larger validation split (data.val_fraction).",
+            policy.threshold,
+            len(is_positive),
+            is_positive.sum(),
+        )
+    write_json(policy.to_dict(), policy_file)
+    plot_expected_cost(curve, policy, plot_file)
+    return policy

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..utils.run_artifacts import read_json
+from ..run_directory import read_json
 from .bundle import (
     DECISION_FILE,
     METRICS_FILE,

@@ -17,10 +17,9 @@ import pandas as pd
 from fairlearn.metrics import MetricFrame, count, selection_rate
 from sklearn.metrics import accuracy_score, mean_absolute_error, recall_score, root_mean_squared_error
 
-from ..utils.run_artifacts import write_json
+from ..run_directory import FAIRNESS, write_json
 from .predictions import Predictions
 
-FAIRNESS_FILE = "fairness.json"
 MAX_NUMERIC_GROUPS = 10  # a numeric column with more distinct values is cut into quartiles
 
 
@@ -91,7 +90,7 @@ def fairness_report(
 
 def write_fairness(report: dict[str, Any], output_dir: Path) -> Path:
     # A ratio is undefined (NaN) when a group's metric is zero: written as null.
-    return write_json(report, Path(output_dir) / FAIRNESS_FILE)
+    return write_json(report, Path(output_dir) / FAIRNESS)
 
 
 def fairness_markdown(report: dict[str, Any]) -> str:

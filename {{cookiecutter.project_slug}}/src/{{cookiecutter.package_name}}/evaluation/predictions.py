@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-PREDICTIONS_FILE = "test_predictions.csv"
+from ..run_directory import TEST_PREDICTIONS
 
 
 @dataclass
@@ -56,7 +56,7 @@ class Predictions:
         return table
 
     def write(self, output_dir: Path, examples: pd.DataFrame | None = None) -> Path:
-        path = Path(output_dir) / PREDICTIONS_FILE
+        path = Path(output_dir) / TEST_PREDICTIONS
         self.table(examples).to_csv(path, index=False)
         return path
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-EXPLANATIONS_DIR = "explanations"
+from ..run_directory import EXPLANATIONS_DIR
 
 
 def explain_model(

@@ -20,10 +20,8 @@ import torch
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import accuracy_score, r2_score
 
+from ..run_directory import FEATURE_IMPORTANCE, SHAP_VALUES
 from .plots import plt, save
-
-SHAP_VALUES_FILE = "shap_values.csv"
-IMPORTANCE_FILE = "feature_importance.csv"
 
 
 class ExplainedOutput(torch.nn.Module):
@@ -133,15 +131,15 @@ def explain_table(
     inputs = datamodule.test_set.tensors[0][: len(test_rows)].to(device)
     model.eval()
     values = shap_values(model, preprocessor, reference, inputs)
-    values.to_csv(output_dir / SHAP_VALUES_FILE, index_label="test_row")
+    values.to_csv(output_dir / SHAP_VALUES, index_label="test_row")
     importance = pd.DataFrame({"mean_abs_shap": values.abs().mean()}).join(
         permutation_scores(model, preprocessor, test_rows, repeats, seed)
     )
     importance = importance.sort_values("mean_abs_shap", ascending=False)
-    importance.to_csv(output_dir / IMPORTANCE_FILE, index_label="column")
+    importance.to_csv(output_dir / FEATURE_IMPORTANCE, index_label="column")
     return {
-        "SHAP values": output_dir / SHAP_VALUES_FILE,
-        "Feature importance": output_dir / IMPORTANCE_FILE,
+        "SHAP values": output_dir / SHAP_VALUES,
+        "Feature importance": output_dir / FEATURE_IMPORTANCE,
         "SHAP importance plot": bar_chart(
             importance["mean_abs_shap"], "Mean |SHAP value| per column", output_dir / "shap_importance.png"
         ),

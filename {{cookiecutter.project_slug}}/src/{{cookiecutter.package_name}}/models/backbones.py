@@ -57,3 +57,11 @@ def load_backbone_state_dict(path: Path) -> dict[str, torch.Tensor]:
             "backbone_export_path is set."
         )
     return {key: value for key, value in state_dict.items() if not key.startswith("fc.")}
+
+
+def save_backbone(backbone: nn.Module, path: str | Path) -> Path:
+    """A plain ResNet18 state dict: exactly what `model.weights=<file>` loads in a later run."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(backbone.state_dict(), path)
+    return path

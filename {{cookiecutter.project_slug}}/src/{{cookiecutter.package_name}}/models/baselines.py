@@ -4,6 +4,8 @@ A linear model (linear or logistic regression) and gradient-boosted trees, score
 as the network (`tabular_objectives.task_metrics`) on the same test rows.
 """
 
+import logging
+
 import torch
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression
@@ -11,6 +13,7 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from ..data.tabular_preprocessing import in_target_units
 from .tabular_objectives import REGRESSION, task_metrics
 
+log = logging.getLogger(__name__)
 BASELINE_SEED = 0
 
 
@@ -47,3 +50,25 @@ def fit_baselines(datamodule) -> dict[str, dict[str, float]]:
         metrics.update(predictions, targets)
         results[name] = {f"test/{metric}": float(value) for metric, value in metrics.compute().items()}
     return results
+
+
+def compare_baselines(datamodule, loggers) -> dict[str, dict[str, float]]:
+    """The baselines' test scores on the network's split (tabular data only; {} otherwise), printed and
+    logged to `loggers` next to the network's metrics."""
+    from ..data.tabular import TabularDataModule
+
+    if not isinstance(datamodule, TabularDataModule):
+        return {}
+    baselines = fit_baselines(datamodule)
+    for name, scores in baselines.items():
+        log.info(
+            "Baseline %s: %s", name, ", ".join(f"{metric}={value:.4f}" for metric, value in scores.items())
+        )
+    flat = {
+        f"baseline/{name}/{metric}": value
+        for name, scores in baselines.items()
+        for metric, value in scores.items()
+    }
+    for logger in loggers:
+        logger.log_metrics(flat)
+    return baselines

@@ -21,9 +21,17 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from sklearn.metrics import classification_report, confusion_matrix
 
-from ..utils.run_artifacts import read_json
+from ..run_directory import (
+    EXPLANATIONS_DIR,
+    FAIRNESS,
+    HISTORY,
+    METRICS,
+    REPORT,
+    RUN_RECORD,
+    TEST_PREDICTIONS,
+    read_json,
+)
 
-REPORT_FILE = "report.html"
 ERRORS_SHOWN = 15
 INPUTS_SHOWN = 5  # input columns shown next to each listed error (tables can have hundreds)
 STYLE = """
@@ -260,12 +268,12 @@ def fairness_section(page: Page, fairness: dict[str, Any]) -> None:
 def build_report(run_dir: Path) -> Path:
     """Write `report.html` into `run_dir` from the files the run wrote there."""
     run_dir = Path(run_dir)
-    written = read_json(run_dir / "metrics.json", default=None)
+    written = read_json(run_dir / METRICS, default=None)
     if written is None:
-        raise FileNotFoundError(f"{run_dir} has no metrics.json: is it the directory of a finished run?")
-    record = read_json(run_dir / "run_record.json", default=None)
-    predictions = read_csv(run_dir / "test_predictions.csv")
-    history = read_csv(run_dir / "history.csv")
+        raise FileNotFoundError(f"{run_dir} has no {METRICS}: is it the directory of a finished run?")
+    record = read_json(run_dir / RUN_RECORD, default=None)
+    predictions = read_csv(run_dir / TEST_PREDICTIONS)
+    history = read_csv(run_dir / HISTORY)
     title = f"{(record or {}).get('task', 'run')}: {run_dir.name}"
     page = Page()
     page.parts.append(f"<h1>{html.escape(title)}</h1>")
@@ -281,10 +289,10 @@ def build_report(run_dir: Path) -> Path:
             regression_section(page, predictions)
         else:
             classification_section(page, predictions)
-    importance_section(page, run_dir / "explanations")
-    if fairness := read_json(run_dir / "fairness.json", default=None):
+    importance_section(page, run_dir / EXPLANATIONS_DIR)
+    if fairness := read_json(run_dir / FAIRNESS, default=None):
         fairness_section(page, fairness)
-    path = run_dir / REPORT_FILE
+    path = run_dir / REPORT
     path.write_text(page.render(title), encoding="utf-8")
     return path
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
-MODEL_CARD_FILE = "MODEL_CARD.md"
+from ..run_directory import MODEL_CARD
+
 TEMPLATE = Path(__file__).parent / "templates" / "model_card.md.j2"
 CONFIG_FILE = "configs/model_card/default.yaml"
 # Model-card fields the author writes; each unanswered one becomes a TO DO in the card.
@@ -220,6 +221,6 @@ def write_model_card(
             "note": reproduce_note,
         },
     )
-    path = Path(output_dir) / MODEL_CARD_FILE
+    path = Path(output_dir) / MODEL_CARD
     path.write_text(scrub(str(card)) + "\n", encoding="utf-8")
     return path

@@ -19,10 +19,9 @@ from typing import Any
 from omegaconf import DictConfig, OmegaConf
 
 from ..config import PROJECT_ROOT
+from ..run_directory import RUN_RECORD
 from .environment import git_state, hardware, software
 from .secrets import SecretScrubber
-
-RUN_RECORD_FILE = "run_record.json"
 
 
 def command_line_overrides() -> list[str]:
@@ -43,7 +42,7 @@ class RunRecord:
     (rank zero), add the data's fingerprint, and `finish(...)` however the run ends."""
 
     def __init__(self, cfg: DictConfig, output_dir: str | Path) -> None:
-        self.path = Path(output_dir) / RUN_RECORD_FILE
+        self.path = Path(output_dir) / RUN_RECORD
         resolved = OmegaConf.to_container(cfg, resolve=True)
         overrides = command_line_overrides()
         self.scrubber = SecretScrubber.for_config([resolved, overrides])

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..run_directory import HYDRA_FILES
+
 REDACTED = "<redacted>"
 # The key's last word decides: `wandb_api_key` and `HF_TOKEN` are secrets, `max_tokens` is not.
 SECRET_KEY = re.compile(
@@ -21,7 +23,6 @@ SECRET_KEY = re.compile(
 )
 # Shorter values are too likely to occur by chance in other text to be masked everywhere.
 MIN_MASKED_LENGTH = 6
-HYDRA_FILES = ("config.yaml", "hydra.yaml", "overrides.yaml")
 # `key=value` in overrides (also inside Hydra's comma-joined override_dirname), and `key: value` lines of
 # YAML; the marker replaces the value.
 OVERRIDE_ASSIGNMENT = re.compile(r"(?P<key>[+~]*[\w.-]+)(?P<sep>=)(?P<value>[^\s,\]\}'\"]+)")

@@ -1,16 +1,19 @@
 """Find the checkpoint a run should resume from or evaluate."""
 
-import json
+import logging
 from pathlib import Path
 
-LAST_CHECKPOINT_NAME = "last.ckpt"
-METRICS_FILE = "metrics.json"
+from omegaconf import DictConfig
+
+from ..run_directory import CHECKPOINTS_DIR, LAST_CHECKPOINT, METRICS, read_json
+
+log = logging.getLogger(__name__)
 
 
 def restarted_checkpoint(output_dir: str | Path) -> Path | None:
     """`last.ckpt` already in this run's own directory: the run was restarted in place (a SLURM job
     requeued by submitit after a pre-emption or time-out). A new run always gets a new directory."""
-    path = Path(output_dir) / "checkpoints" / LAST_CHECKPOINT_NAME
+    path = Path(output_dir) / CHECKPOINTS_DIR / LAST_CHECKPOINT
     return path if path.is_file() else None
 
 
@@ -28,16 +31,16 @@ def resolve_checkpoint(ckpt_path: str | None, runs_dir: str | Path) -> Path | No
     if str(ckpt_path) == "best":
         return newest_tested_checkpoint(runs_dir)
     if str(ckpt_path) == "last":
-        candidates = list(runs_dir.rglob(f"checkpoints/{LAST_CHECKPOINT_NAME}"))
+        candidates = list(runs_dir.rglob(f"{CHECKPOINTS_DIR}/{LAST_CHECKPOINT}"))
         if not candidates:
             raise FileNotFoundError(
-                f"ckpt_path=last, but no run under {runs_dir} has a checkpoints/{LAST_CHECKPOINT_NAME}. "
+                f"ckpt_path=last, but no run under {runs_dir} has a {CHECKPOINTS_DIR}/{LAST_CHECKPOINT}. "
                 "Train without ckpt_path to start from scratch, or pass the path of a .ckpt file."
             )
         return max(candidates, key=lambda path: path.stat().st_mtime)
     path = Path(ckpt_path)
     if path.is_dir():
-        path = path / "checkpoints" / LAST_CHECKPOINT_NAME
+        path = path / CHECKPOINTS_DIR / LAST_CHECKPOINT
     if not path.is_file():
         raise FileNotFoundError(
             f"Checkpoint {path} does not exist. Pass an existing .ckpt file, a run directory, or "
@@ -48,11 +51,37 @@ def resolve_checkpoint(ckpt_path: str | None, runs_dir: str | Path) -> Path | No
 
 def newest_tested_checkpoint(runs_dir: Path) -> Path:
     """The checkpoint named by the newest `metrics.json` below `runs_dir` that names an existing file."""
-    for metrics in sorted(runs_dir.rglob(METRICS_FILE), key=lambda path: path.stat().st_mtime, reverse=True):
-        named = json.loads(metrics.read_text()).get("checkpoint")
+    for metrics in sorted(runs_dir.rglob(METRICS), key=lambda path: path.stat().st_mtime, reverse=True):
+        named = read_json(metrics).get("checkpoint")
         if named and Path(named).is_file():
             return Path(named)
     raise FileNotFoundError(
         f"ckpt_path=best, but no finished run under {runs_dir} names an existing checkpoint in its "
-        f"{METRICS_FILE}. Train first, or pass the path of a .ckpt file or ckpt_path=last."
+        f"{METRICS}. Train first, or pass the path of a .ckpt file or ckpt_path=last."
     )
+
+
+def resume_checkpoint(cfg: DictConfig) -> Path | None:
+    """The checkpoint training resumes from: `ckpt_path` (see `resolve_checkpoint`), else `last.ckpt` of
+    this very run directory when the run was restarted in place; None for a fresh start. A resumed run
+    keeps saving into the checkpoint folder it resumes from (`continue_checkpoints_in`)."""
+    resume_from = resolve_checkpoint(cfg.get("ckpt_path"), cfg.paths.runs_dir) or restarted_checkpoint(
+        cfg.paths.output_dir
+    )
+    if resume_from:
+        log.info("Resuming from %s", resume_from)
+        continue_checkpoints_in(cfg, resume_from.parent)
+    return resume_from
+
+
+def continue_checkpoints_in(cfg: DictConfig, checkpoint_dir: Path) -> None:
+    """Keep saving into the resumed run's checkpoint folder (not into a folder of downloaded files).
+
+    ModelCheckpoint restores its best score and top-k list only when its folder is unchanged; in a new
+    folder a resumed run could pick a worse "best" checkpoint than the one saved before the interruption.
+    """
+    if checkpoint_dir.name != CHECKPOINTS_DIR:
+        return
+    for name in ("model_checkpoint", "last_checkpoint", "preemption_checkpoint", "exception_checkpoint"):
+        if cfg.get("callbacks") and cfg.callbacks.get(name):
+            cfg.callbacks[name].dirpath = str(checkpoint_dir)

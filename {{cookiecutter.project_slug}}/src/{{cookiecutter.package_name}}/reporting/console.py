@@ -1,0 +1,35 @@
+"""What a finished run prints: its metrics, the files it wrote, and the network against the baselines."""
+
+from collections.abc import Mapping
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+
+def print_summary(title: str, metrics: Mapping[str, float], files: Mapping[str, object]) -> None:
+    table = Table(title=title)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for name, value in metrics.items():
+        table.add_row(name, f"{value:.4f}")
+    console = Console()
+    console.print(table)
+    for label, location in files.items():
+        # Text, not markup: a path may contain [brackets]; soft_wrap keeps it copy-pasteable.
+        console.print(Text.assemble(f"{label}: ", (str(location), "bold")), soft_wrap=True)
+
+
+def print_comparison(test_metrics: Mapping[str, float], baselines: Mapping[str, Mapping[str, float]]) -> None:
+    """One row per model (the network first), one column per test metric."""
+    rows = {"network": test_metrics, **baselines}
+    names = [
+        name for name in test_metrics if name != "test/loss" and all(name in row for row in rows.values())
+    ]
+    table = Table(title="Test metrics: the network against classical baselines")
+    table.add_column("model")
+    for name in names:
+        table.add_column(name.removeprefix("test/"), justify="right")
+    for model_name, row in rows.items():
+        table.add_row(model_name, *(f"{row[name]:.4f}" for name in names))
+    Console().print(table)
