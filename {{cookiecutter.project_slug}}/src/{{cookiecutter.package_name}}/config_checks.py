@@ -127,14 +127,48 @@ class ExportSchema(TrainSchema):
     decision: DecisionSchema = dataclasses.field(default_factory=DecisionSchema)
 
 
+@dataclasses.dataclass
+class BundleSchema:
+    """What `predict` and `serve` share: a model bundle, and the runtime that runs it."""
+
+    task_name: str = MISSING
+    model_dir: str | None = None
+    runtime: str = "onnx"
+    paths: PathsSchema = dataclasses.field(default_factory=PathsSchema)
+
+
+@dataclasses.dataclass
+class PredictSchema(BundleSchema):
+    """`configs/predict.yaml`."""
+
+    input: str | None = None
+    output: str = MISSING
+    batch_size: int = 256
+    max_image_pixels: int = 25_000_000
+
+
+@dataclasses.dataclass
+class ServeSchema(BundleSchema):
+    """`configs/serve.yaml`; `limits` is checked against the signature of its `_target_`."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    timeout_keep_alive: int = 75
+    access_log: bool = False
+    limits: Any = None
+
+
 def check_startup(cfg: DictConfig, schema: type = TrainSchema) -> None:
     """The checks of every verb, before it loads anything: the configuration against `schema` and its
-    targets' signatures, the report settings, and the accelerator this machine must have."""
-    from .utils.accelerators import require_accelerator  # imports PyTorch: not for `--help`
-
+    targets' signatures; for the verbs that test or train, the report settings and the accelerator this
+    machine must have."""
     check_config(cfg, schema)
-    check_report_settings(cfg)
-    require_accelerator(cfg.trainer.accelerator)
+    if "report" in cfg:
+        check_report_settings(cfg)
+    if "trainer" in cfg:
+        from .utils.accelerators import require_accelerator  # imports PyTorch: not for `--help`
+
+        require_accelerator(cfg.trainer.accelerator)
 
 
 def check_report_settings(cfg: DictConfig) -> None:

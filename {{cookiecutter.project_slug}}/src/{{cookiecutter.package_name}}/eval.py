@@ -29,7 +29,11 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     from hydra.utils import instantiate
 
     from {{ cookiecutter.package_name }}.commands import load_trained_model, started_run
-    from {{ cookiecutter.package_name }}.reporting.test_report import TestedModel, to_floats, write_test_report
+    from {{ cookiecutter.package_name }}.reporting.test_report import (
+        TestedModel,
+        to_floats,
+        write_test_report,
+    )
     from {{ cookiecutter.package_name }}.utils.instantiate import instantiate_loggers
 
     with started_run(cfg) as record:

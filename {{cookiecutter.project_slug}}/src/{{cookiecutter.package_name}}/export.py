@@ -68,7 +68,7 @@ def export(cfg: DictConfig) -> Path:
                 )
             run_dir = checkpoint.parent.parent  # the training run's directory, above checkpoints/
             if (run_dir / MODEL_CARD).is_file():
-                shutil.copyfile(run_dir / MODEL_CARD, work / bundle.CARD_FILE)
+                shutil.copyfile(run_dir / MODEL_CARD, work / MODEL_CARD)
             bundle.copy_test_metrics(run_dir / METRICS, checkpoint, work)
             policy = write_decision_policy(
                 cfg.decision, model, datamodule, work / bundle.DECISION_FILE, work / bundle.COST_PLOT_FILE

@@ -29,9 +29,11 @@ WRITERS = {
 
 def predict(cfg: DictConfig) -> Path:
     """Predictions for `cfg.input` into `cfg.output`; returns the output file."""
+    from {{ cookiecutter.package_name }}.config_checks import PredictSchema, check_startup
     from {{ cookiecutter.package_name }}.deployment.batch import predict_images, predict_table
     from {{ cookiecutter.package_name }}.deployment.predictor import Predictor
 
+    check_startup(cfg, PredictSchema)
     for option in ("model_dir", "input", "output"):
         if not cfg.get(option):
             raise ValueError(

@@ -20,13 +20,16 @@ log = logging.getLogger(__name__)
 
 def build_app(cfg: DictConfig):
     """The FastAPI application for `cfg.model_dir`, its limits from `cfg.limits`."""
+    from hydra.utils import instantiate
+
+    from {{ cookiecutter.package_name }}.config_checks import ServeSchema, check_startup
     from {{ cookiecutter.package_name }}.deployment.api import create_app
-    from {{ cookiecutter.package_name }}.deployment.limits import Limits
     from {{ cookiecutter.package_name }}.deployment.predictor import Predictor
 
+    check_startup(cfg, ServeSchema)
     if not cfg.get("model_dir"):
         raise ValueError("serve needs model_dir=<folder written by python -m <package>.export>.")
-    return create_app(Predictor(cfg.model_dir, cfg.runtime), Limits(**cfg.limits))
+    return create_app(Predictor(cfg.model_dir, cfg.runtime), instantiate(cfg.limits))
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="serve")

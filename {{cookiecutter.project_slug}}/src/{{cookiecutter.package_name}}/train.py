@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 
 import hydra
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig
 
 from {{ cookiecutter.package_name }}.config import CONFIG_DIR, register_resolvers
 
@@ -33,11 +33,22 @@ def train(cfg: DictConfig) -> dict[str, float]:
     from {{ cookiecutter.package_name }}.config_checks import check_monitor
     from {{ cookiecutter.package_name }}.models.backbones import save_backbone
     from {{ cookiecutter.package_name }}.models.baselines import compare_baselines
-    from {{ cookiecutter.package_name }}.reporting.test_report import TestedModel, to_floats, write_test_report
+    from {{ cookiecutter.package_name }}.reporting.test_report import (
+        TestedModel,
+        to_floats,
+        write_test_report,
+    )
     from {{ cookiecutter.package_name }}.utils.accelerators import cheap_gpu_checks_without_gpus
-    from {{ cookiecutter.package_name }}.utils.checkpoints import resume_checkpoint
+    from {{ cookiecutter.package_name }}.utils.checkpoints import (
+        best_checkpoint,
+        best_score,
+        resume_checkpoint,
+    )
     from {{ cookiecutter.package_name }}.utils.distributed import per_device_batch_size
-    from {{ cookiecutter.package_name }}.utils.instantiate import instantiate_callbacks, instantiate_loggers
+    from {{ cookiecutter.package_name }}.utils.instantiate import (
+        instantiate_callbacks,
+        instantiate_loggers,
+    )
     from {{ cookiecutter.package_name }}.utils.output_checks import check_run_outputs
 
     with started_run(cfg) as record:
@@ -59,25 +70,18 @@ def train(cfg: DictConfig) -> dict[str, float]:
         if cfg.get("global_batch_size"):
             datamodule.batch_size = per_device_batch_size(cfg.global_batch_size, trainer.world_size)
             log.info("Global batch %d: %d per process.", cfg.global_batch_size, datamodule.batch_size)
-        hyperparameters = record.scrubber.data(OmegaConf.to_container(cfg, resolve=True))
-        for logger in trainer.loggers:
-            logger.log_hyperparams(hyperparameters)
+        record.log_hyperparameters(cfg, trainer.loggers)
         if cfg.get("compile"):
             # torch.compile of the forward pass, in place: faster steps after a one-off compilation; the
             # training step's logging stays eager, and the weights' names, so checkpoints, stay.
             model.compile()
 
         fit_unless_stopped(trainer, model, datamodule, resume_from)
-        metrics = to_floats(trainer.callback_metrics)
+        metrics = {**to_floats(trainer.callback_metrics), **best_score(trainer)}
         record.update(training={"epochs": trainer.current_epoch, "steps": trainer.global_step})
-        checkpoint = trainer.checkpoint_callback
-        if checkpoint is not None and checkpoint.best_model_score is not None:
-            metrics[f"{checkpoint.monitor}_best"] = float(checkpoint.best_model_score)
-        best_path = checkpoint.best_model_path if checkpoint is not None else ""
-        if not best_path:
-            log.warning("No best checkpoint was saved (e.g. fast_dev_run): testing the current weights.")
+        best_path = best_checkpoint(trainer)
 
-        trainer.test(model, datamodule=datamodule, ckpt_path=best_path or None, weights_only=True)
+        trainer.test(model, datamodule=datamodule, ckpt_path=best_path, weights_only=True)
         test_metrics = {k: v for k, v in to_floats(trainer.callback_metrics).items() if k.startswith("test/")}
         metrics.update(test_metrics)
         if trainer.is_global_zero:
@@ -87,9 +91,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
             if cfg.get("backbone_export_path"):
                 files["Backbone weights"] = save_backbone(model.backbone, cfg.backbone_export_path)
             baselines = compare_baselines(datamodule, trainer.loggers) if cfg.get("compare_baselines") else {}
-            tested = TestedModel(
-                model, datamodule, test_metrics, best_path or None, trainer.num_test_batches[0]
-            )
+            tested = TestedModel(model, datamodule, test_metrics, best_path, trainer.num_test_batches[0])
             tested.all_metrics, tested.baselines = metrics, baselines
             write_test_report(cfg, tested, record, f"{__package__}.train", files, cfg.explain.after_training)
         record.update(metrics=metrics)

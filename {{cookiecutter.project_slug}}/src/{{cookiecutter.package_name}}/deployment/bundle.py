@@ -24,7 +24,9 @@ from safetensors.torch import load_file, save_file
 
 from ..models.image_classifier import ImageClassifier
 from ..models.tabular_mlp import TabularMLP
-from ..run_directory import read_json, write_json
+
+# The files a bundle shares with a run directory keep their names there.
+from ..run_directory import METRICS, PREPROCESSING, read_json, write_json
 
 log = logging.getLogger(__name__)
 BUNDLE_FORMAT = 1
@@ -32,10 +34,7 @@ WEIGHTS_FILE = "model.safetensors"
 ONNX_FILE = "model.onnx"
 CONFIG_FILE = "model_config.json"
 SCHEMA_FILE = "input_schema.json"
-PREPROCESSING_FILE = "preprocessing.json"
 REPORT_FILE = "export_report.json"
-METRICS_FILE = "metrics.json"
-CARD_FILE = "MODEL_CARD.md"
 DECISION_FILE = "decision.json"
 COST_PLOT_FILE = "expected_cost.png"
 MODEL_CLASSES = {cls.__name__: cls for cls in (ImageClassifier, TabularMLP)}
@@ -57,7 +56,7 @@ def write_weights_and_config(model, schema: dict[str, Any], directory: Path) -> 
     write_json(config, directory / CONFIG_FILE)
     write_json(schema, directory / SCHEMA_FILE)
     if hparams.get("preprocessing"):
-        write_json(hparams["preprocessing"], directory / PREPROCESSING_FILE)
+        write_json(hparams["preprocessing"], directory / PREPROCESSING)
 
 
 def copy_test_metrics(metrics_file: Path, checkpoint: Path, directory: Path) -> None:
@@ -65,7 +64,7 @@ def copy_test_metrics(metrics_file: Path, checkpoint: Path, directory: Path) -> 
     tests its best epoch: the metrics of `epoch_004.ckpt` must not be served as those of `last.ckpt`)."""
     measured_on = read_json(metrics_file, default={}).get("checkpoint")
     if measured_on and Path(measured_on).resolve() == checkpoint.resolve():
-        shutil.copyfile(metrics_file, directory / METRICS_FILE)
+        shutil.copyfile(metrics_file, directory / METRICS)
     else:
         log.warning(
             "The bundle holds no test metrics: %s were measured on %s, not on %s. Export ckpt_path=best "

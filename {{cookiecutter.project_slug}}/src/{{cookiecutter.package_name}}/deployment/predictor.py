@@ -12,12 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from ..run_directory import read_json
+from ..run_directory import METRICS, PREPROCESSING, read_json
 from .bundle import (
     DECISION_FILE,
-    METRICS_FILE,
     ONNX_FILE,
-    PREPROCESSING_FILE,
     REPORT_FILE,
     SCHEMA_FILE,
     load_model,
@@ -39,7 +37,7 @@ class Predictor:
         self.class_names: list[str] | None = self.config["class_names"]
         decision = read_json(self.model_dir / DECISION_FILE, default=None)
         self.decision = DecisionPolicy.from_dict(decision) if decision else None
-        tested = read_json(self.model_dir / METRICS_FILE, default={})
+        tested = read_json(self.model_dir / METRICS, default={})
         self.metrics: dict[str, float] = tested.get("metrics", {})
         # What tells two bundles apart: the graph's hash, and the checkpoint it came from.
         self.model_sha256 = hashlib.sha256((self.model_dir / ONNX_FILE).read_bytes()).hexdigest()
@@ -62,7 +60,7 @@ class Predictor:
         if self.kind == "table":
             from .table_inputs import TableInputs
 
-            return TableInputs(self.schema, read_json(self.model_dir / PREPROCESSING_FILE))
+            return TableInputs(self.schema, read_json(self.model_dir / PREPROCESSING))
         from .image_inputs import ImageInputs
 
         return ImageInputs(self.schema)

@@ -75,6 +75,12 @@ class RunRecord:
         if self.enabled:
             self.write()
 
+    def log_hyperparameters(self, cfg: DictConfig, loggers: list[Any]) -> None:
+        """`cfg`, resolved and with its secrets masked, as the hyperparameters of every experiment logger."""
+        hyperparameters = self.scrubber.data(OmegaConf.to_container(cfg, resolve=True))
+        for logger in loggers:
+            logger.log_hyperparams(hyperparameters)
+
     def finish(self, status: str, error: BaseException | None = None, **fields: Any) -> None:
         ended = {
             "status": status,

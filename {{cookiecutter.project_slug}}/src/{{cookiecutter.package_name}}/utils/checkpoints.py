@@ -2,6 +2,7 @@
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from omegaconf import DictConfig
 
@@ -85,3 +86,20 @@ def continue_checkpoints_in(cfg: DictConfig, checkpoint_dir: Path) -> None:
     for name in ("model_checkpoint", "last_checkpoint", "preemption_checkpoint", "exception_checkpoint"):
         if cfg.get("callbacks") and cfg.callbacks.get(name):
             cfg.callbacks[name].dirpath = str(checkpoint_dir)
+
+
+def best_checkpoint(trainer: Any) -> str | None:
+    """The checkpoint of the best epoch a fit saved; None without checkpointing (e.g. fast_dev_run)."""
+    callback = trainer.checkpoint_callback
+    if callback is None or not callback.best_model_path:
+        log.warning("No best checkpoint was saved (e.g. fast_dev_run): testing the current weights.")
+        return None
+    return callback.best_model_path
+
+
+def best_score(trainer: Any) -> dict[str, float]:
+    """{`<monitored metric>_best`: its best value} after a fit that checkpointed, else {}."""
+    callback = trainer.checkpoint_callback
+    if callback is None or callback.best_model_score is None:
+        return {}
+    return {f"{callback.monitor}_best": float(callback.best_model_score)}
