@@ -36,28 +36,25 @@ class StopSignalledEveryEpoch(Callback):
         trainer.should_stop = trainer.current_epoch > 0
 
 
-def fit(tmp_path: Path, callbacks: list[Callback], **trainer_options) -> tuple[Trainer, pd.DataFrame]:
+def fit(
+    bare_trainer, tmp_path: Path, callbacks: list[Callback], **trainer_options
+) -> tuple[Trainer, pd.DataFrame]:
     """Two or more epochs over 22 rows in batches of 4 (the last batch: 2 rows); the logger's rows."""
     torch.manual_seed(0)
     data = TensorDataset(torch.randn(22, 8), torch.randn(22))
     model = TabularMLP(8, "regression", OPTIMIZER, preprocessing={"target_mean": 0.0, "target_std": 1.0})
-    trainer = Trainer(
-        accelerator="cpu",
-        log_every_n_steps=4,
-        logger=CSVLogger(tmp_path),
-        callbacks=callbacks,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        **trainer_options,
+    trainer = bare_trainer(
+        log_every_n_steps=4, logger=CSVLogger(tmp_path), callbacks=callbacks, **trainer_options
     )
     trainer.fit(model, DataLoader(data, batch_size=4))
     return trainer, pd.read_csv(next(tmp_path.rglob("metrics.csv")))
 
 
-def test_the_epoch_loss_is_the_mean_of_every_step_and_step_losses_go_to_the_logger_every_n(tmp_path):
+def test_the_epoch_loss_is_the_mean_of_every_step_and_step_losses_go_to_the_logger_every_n(
+    bare_trainer, tmp_path
+):
     steps = StepLosses()
-    trainer, logged = fit(tmp_path, [steps], max_epochs=2)
+    trainer, logged = fit(bare_trainer, tmp_path, [steps], max_epochs=2)
 
     losses, sizes = torch.tensor(steps.losses), torch.tensor(steps.batch_sizes, dtype=torch.float)
     second_epoch = slice(6, 12)  # the last batch of each epoch weighs half as much as the others
@@ -72,9 +69,9 @@ def test_the_epoch_loss_is_the_mean_of_every_step_and_step_losses_go_to_the_logg
     assert len(epoch_rows) == 2 and epoch_rows["train/loss"].iloc[-1] == pytest.approx(float(expected))
 
 
-def test_every_step_lightning_writes_has_its_own_loss(tmp_path):
+def test_every_step_lightning_writes_has_its_own_loss(bare_trainer, tmp_path):
     steps = StepLosses()
-    _, logged = fit(tmp_path, [steps, StopSignalledEveryEpoch()], max_epochs=5, min_epochs=3)
+    _, logged = fit(bare_trainer, tmp_path, [steps, StopSignalledEveryEpoch()], max_epochs=5, min_epochs=3)
     step_rows = logged.dropna(subset=["train/loss_step"])
     # Epoch 0 every 4 steps, then every step of epochs 1 and 2 (a stop is signalled, min_epochs holds on).
     assert step_rows["step"].tolist() == [3, *range(6, 18)]
@@ -109,17 +106,9 @@ def test_models_leave_the_steps_metrics_and_optimizers_to_the_base(model_class):
 
 
 @pytest.mark.parametrize("kind", ["image", "table"])
-def test_both_models_log_the_same_keys_and_fill_the_test_confusion_matrix(tmp_path, kind):
+def test_both_models_log_the_same_keys_and_fill_the_test_confusion_matrix(bare_trainer, tmp_path, kind):
     model, data = three_class_models()[kind]
-    trainer = Trainer(
-        accelerator="cpu",
-        max_epochs=1,
-        log_every_n_steps=1,
-        logger=CSVLogger(tmp_path),
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-    )
+    trainer = bare_trainer(max_epochs=1, log_every_n_steps=1, logger=CSVLogger(tmp_path))
     trainer.fit(model, DataLoader(data, batch_size=4), DataLoader(data, batch_size=6))
     trainer.test(model, DataLoader(data, batch_size=5), verbose=False)
 
@@ -139,10 +128,10 @@ def test_both_models_log_the_same_keys_and_fill_the_test_confusion_matrix(tmp_pa
     )
 
 
-def test_a_regression_model_has_no_confusion_matrix(tmp_path):
+def test_a_regression_model_has_no_confusion_matrix(bare_trainer):
     model = TabularMLP(8, "regression", OPTIMIZER, preprocessing={"target_mean": 0.0, "target_std": 1.0})
     data = TensorDataset(torch.randn(6, 8), torch.randn(6))
-    trainer = Trainer(accelerator="cpu", logger=False, enable_progress_bar=False, enable_model_summary=False)
+    trainer = bare_trainer()
     trainer.test(model, DataLoader(data, batch_size=3), verbose=False)
     assert model.test_confusion is None and model.test_confusion_matrix is None
     assert {"test/loss", "test/rmse", "test/mae", "test/r2"} == set(trainer.callback_metrics)

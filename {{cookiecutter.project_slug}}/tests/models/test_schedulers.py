@@ -21,28 +21,21 @@ SCHEDULERS = {
 }
 
 
-def fit_with_scheduler(make_config, scheduler: str) -> tuple[Trainer, TabularMLP]:
+def fit_with_scheduler(make_config, bare_trainer, scheduler: str) -> tuple[Trainer, TabularMLP]:
     """Two epochs of four steps on a small table, with the optimizer and scheduler the configs compose."""
     cfg = make_config("train", "experiment=tabular_synthetic", "optimizer=sgd", f"scheduler={scheduler}")
     model = instantiate(cfg.model, input_size=4, task="regression", preprocessing=PREPROCESSING)
     torch.manual_seed(0)
     data = TensorDataset(torch.randn(16, 4), torch.randn(16))
-    trainer = Trainer(
-        accelerator="cpu",
-        max_epochs=2,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-    )
+    trainer = bare_trainer(max_epochs=2)
     trainer.fit(model, DataLoader(data, batch_size=4), DataLoader(data, batch_size=8))
     return trainer, model
 
 
 @pytest.mark.parametrize("scheduler", list(SCHEDULERS))
-def test_a_flat_scheduler_config_builds_the_scheduler_lightning_steps(make_config, scheduler):
+def test_a_flat_scheduler_config_builds_the_scheduler_lightning_steps(make_config, bare_trainer, scheduler):
     scheduler_class, interval, monitor = SCHEDULERS[scheduler]
-    trainer, model = fit_with_scheduler(make_config, scheduler)
+    trainer, model = fit_with_scheduler(make_config, bare_trainer, scheduler)
     assert model.hparams.scheduler["_target_"] == f"torch.optim.lr_scheduler.{scheduler_class.__name__}"
     assert "scheduler" not in model.hparams.scheduler  # no stutter: model.scheduler.scheduler is gone
     [configured] = trainer.lr_scheduler_configs
@@ -55,10 +48,10 @@ def test_a_flat_scheduler_config_builds_the_scheduler_lightning_steps(make_confi
         assert configured.scheduler.T_max == 100  # ${trainer.max_epochs} of the tabular experiments
 
 
-def test_no_scheduler_keeps_the_learning_rate_constant(make_config):
+def test_no_scheduler_keeps_the_learning_rate_constant(make_config, bare_trainer):
     cfg = make_config("train", "experiment=tabular_synthetic", "optimizer=sgd", "scheduler=none")
     assert cfg.model.scheduler == {}  # `# @package model.scheduler`, like every other option
-    trainer, model = fit_with_scheduler(make_config, "none")
+    trainer, model = fit_with_scheduler(make_config, bare_trainer, "none")
     assert trainer.lr_scheduler_configs == []
     assert trainer.optimizers[0].param_groups[0]["lr"] == cfg.model.optimizer.lr
     assert model.hparams.scheduler is None  # what checkpoints of constant-rate runs have always held
