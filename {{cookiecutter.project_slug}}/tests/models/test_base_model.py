@@ -86,17 +86,14 @@ BOOKKEEPING = {
 }  # fmt: skip
 
 
-def three_class_models() -> dict[str, tuple[BaseModel, TensorDataset]]:
-    """Each model with a small three-class data set of its kind: 12 examples, 4 of each class."""
+def three_class_model(kind: str) -> tuple[BaseModel, TensorDataset]:
+    """The image or table model, with a small three-class data set of its kind: 12 examples, 4 per class."""
     torch.manual_seed(0)
     labels = torch.arange(12) % 3
-    return {
-        "image": (ImageClassifier(3, OPTIMIZER), TensorDataset(torch.randn(12, 3, 32, 32), labels)),
-        "table": (
-            TabularMLP(5, "classification", OPTIMIZER, class_names=["a", "b", "c"]),
-            TensorDataset(torch.randn(12, 5), labels),
-        ),
-    }
+    if kind == "image":
+        return ImageClassifier(3, OPTIMIZER), TensorDataset(torch.randn(12, 3, 32, 32), labels)
+    model = TabularMLP(5, "classification", OPTIMIZER, class_names=["a", "b", "c"])
+    return model, TensorDataset(torch.randn(12, 5), labels)
 
 
 @pytest.mark.parametrize("model_class", [ImageClassifier, TabularMLP])
@@ -107,7 +104,7 @@ def test_models_leave_the_steps_metrics_and_optimizers_to_the_base(model_class):
 
 @pytest.mark.parametrize("kind", ["image", "table"])
 def test_both_models_log_the_same_keys_and_fill_the_test_confusion_matrix(bare_trainer, tmp_path, kind):
-    model, data = three_class_models()[kind]
+    model, data = three_class_model(kind)
     trainer = bare_trainer(max_epochs=1, log_every_n_steps=1, logger=CSVLogger(tmp_path))
     trainer.fit(model, DataLoader(data, batch_size=4), DataLoader(data, batch_size=6))
     trainer.test(model, DataLoader(data, batch_size=5), verbose=False)
@@ -147,7 +144,7 @@ def protocol_members(protocol: type) -> set[str]:
 
 @pytest.mark.parametrize("kind", ["image", "table"])
 def test_both_models_offer_what_evaluation_reporting_and_deployment_use(kind):
-    model, data = three_class_models()[kind]
+    model, data = three_class_model(kind)
     members = protocol_members(TrainedModel)
     assert {"predictions", "evaluation_metrics", "test_confusion_matrix", "hparams", "eval"} <= members
     assert sorted(name for name in members if not hasattr(model, name)) == []
