@@ -13,6 +13,7 @@ from omegaconf import DictConfig
 
 from .config_checks import ConfigError, TrainSchema, check_startup
 from .data.fingerprint import file_fingerprint
+from .models.base import TrainedModel
 from .reporting.run_record import RunRecord, recorded_run
 from .utils.checkpoints import resolve_checkpoint
 from .utils.lightning_noise import quiet_lightning
@@ -32,7 +33,7 @@ class TrainedRun:
     """A checkpoint, the model it holds, and the DataModule that feeds that model as in training."""
 
     checkpoint: Path
-    model: Any
+    model: TrainedModel
     datamodule: Any
 
 

@@ -256,13 +256,25 @@ def target_problems(cfg: DictConfig) -> Iterator[str]:
         except Exception as error:  # noqa: BLE001 - Hydra raises several kinds; the message says it all
             yield f"{path}._target_: cannot import {node._target_} ({error})."
             continue
-        schema, accepts_any_key = signature_schema(target)
+        schema, accepts_any_key = signature_schema(target, keys_beside_arguments(path))
         yield from node_problems(node, schema, path, accepts_any_key, owner=node._target_)
 
 
-def signature_schema(target: Callable) -> tuple[type, bool]:
+def keys_beside_arguments(path: str) -> tuple[str, ...]:
+    """Keys that the node at `path` holds for the code that builds it, next to its target's arguments:
+    Lightning's `interval` and `monitor` beside a learning-rate scheduler's (`configs/scheduler/`)."""
+    if path != "model.scheduler":
+        return ()
+    # Imported here: the module loads PyTorch, which `--help` and `--cfg job` never wait for.
+    from .models.base import LIGHTNING_SCHEDULER_KEYS
+
+    return LIGHTNING_SCHEDULER_KEYS
+
+
+def signature_schema(target: Callable, extra_keys: tuple[str, ...] = ()) -> tuple[type, bool]:
     """A dataclass with one field per argument of `target`, typed where the annotation is a plain type
-    (int, float, bool, str or an optional one), and whether `target` also takes any other keyword."""
+    (int, float, bool, str or an optional one), plus untyped `extra_keys`, and whether `target` also takes
+    any other keyword."""
     try:
         parameters = inspect.signature(target).parameters.values()
     except (TypeError, ValueError):  # builtins (torch.device, dict) have none: any key may be right
@@ -276,6 +288,7 @@ def signature_schema(target: Callable) -> tuple[type, bool]:
         for parameter in parameters
         if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
     ]
+    fields += [(key, Any, MISSING) for key in extra_keys]
     accepts_any_key = any(parameter.kind is parameter.VAR_KEYWORD for parameter in parameters)
     schema = dataclasses.make_dataclass(f"{getattr(target, '__name__', 'Target')}Schema", fields)
     return schema, accepts_any_key

@@ -24,6 +24,7 @@ def test_every_problem_is_listed_with_its_path_before_any_data_is_loaded(make_co
         "+trainer.max_epoch=3",
         "trainer.log_every_n_steps=often",
         "+model.dropot=0.2",
+        "+model.scheduler.intervl=step",  # Lightning's keys sit next to the scheduler's arguments
         "+callbacks.early_stopping.patiense=3",
         "monitor.mode=maximum",
         "seed=abc",
@@ -40,6 +41,8 @@ def test_every_problem_is_listed_with_its_path_before_any_data_is_loaded(make_co
         "trainer.log_every_n_steps: Value 'often' of type 'str' could not be converted to Integer" in message
     )
     assert "model.dropot:" in message and "Did you mean dropout?" in message
+    assert "model.scheduler.intervl: torch.optim.lr_scheduler.CosineAnnealingLR takes no argument" in message
+    assert "Did you mean interval?" in message
     assert "callbacks.early_stopping.patiense:" in message and "Did you mean patience?" in message
     assert "monitor.mode: 'maximum' is not one of min, max." in message
     assert "seed: Value 'abc'" in message

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..models.base import TrainedModel
 from ..run_directory import TEST_PREDICTIONS
 
 
@@ -62,7 +63,7 @@ class Predictions:
 
 
 @torch.no_grad()
-def predict(model, batches: Iterable[tuple[torch.Tensor, torch.Tensor]]) -> Predictions:
+def predict(model: TrainedModel, batches: Iterable[tuple[torch.Tensor, torch.Tensor]]) -> Predictions:
     """Run `model` (in eval mode) over `batches` of (inputs on the model's device, targets): a data
     module's `batches`. Inputs take the model's dtype (bf16 or float64 after a `*-true` precision run, as
     the trainer tested it); outputs come back as float32.

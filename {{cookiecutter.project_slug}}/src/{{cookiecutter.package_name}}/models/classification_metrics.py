@@ -11,7 +11,7 @@ def classification_metrics(
 ) -> MetricCollection:
     """Accuracy and macro F1. `sync_on_compute=False` for values one process computes alone (under DDP the
     others are not there to gather from); `validate_args=False` skips the checks of every batch's labels,
-    which wait for the device (see `step_logging.FIT_METRICS`)."""
+    which wait for the device (see `base.FIT_METRICS`)."""
     checks = {"sync_on_compute": sync_on_compute, "validate_args": validate_args}
     return MetricCollection(
         {

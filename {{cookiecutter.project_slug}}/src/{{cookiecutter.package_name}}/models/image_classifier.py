@@ -2,21 +2,18 @@
 turns features into class scores. Training minimises cross-entropy between scores and true labels."""
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import torch
 from torch import nn
-from torchmetrics import MetricCollection
-from torchmetrics.classification import MulticlassConfusionMatrix
 
 from .backbones import RESNET18_FEATURES, build_resnet18_backbone
+from .base import BaseModel, optimization_hyperparameters
 from .classification_metrics import classification_metrics
-from .hparams import as_plain_dict
-from .optimization import configure_optimization
-from .step_logging import FIT_METRICS, StepLogging
 
 
-class ImageClassifier(StepLogging):
+class ImageClassifier(BaseModel):
     """Hyperparameters are plain values so that `save_hyperparameters` keeps checkpoints safe to load.
 
     `optimizer` and `scheduler` come from `configs/optimizer/` and `configs/scheduler/` and are built in
@@ -34,12 +31,11 @@ class ImageClassifier(StepLogging):
         dropout: float = 0.0,
         channels_last: bool = False,
     ) -> None:
-        super().__init__()
+        super().__init__(metrics=partial(classification_metrics, num_classes), num_classes=num_classes)
         self.save_hyperparameters(
             {
                 "num_classes": int(num_classes),
-                "optimizer": as_plain_dict(optimizer),
-                "scheduler": as_plain_dict(scheduler),
+                **optimization_hyperparameters(optimizer, scheduler),
                 "class_names": list(class_names) if class_names else [str(i) for i in range(num_classes)],
                 # The backbone's trained weights are in the checkpoint itself: rebuilding it from the
                 # checkpoint must not download or read the original weights file again.
@@ -58,13 +54,6 @@ class ImageClassifier(StepLogging):
             # NHWC: the layout GPU convolution kernels prefer with mixed precision; same results.
             self.to(memory_format=torch.channels_last)
 
-        fit_metrics = classification_metrics(num_classes, **FIT_METRICS)
-        self.train_metrics = fit_metrics.clone(prefix="train/")
-        self.val_metrics = fit_metrics.clone(prefix="val/")
-        self.test_metrics = classification_metrics(num_classes).clone(prefix="test/")
-        self.test_confusion = MulticlassConfusionMatrix(num_classes)
-        self.test_confusion_matrix: torch.Tensor | None = None  # rows: true classes, columns: predicted
-
     is_regression = False
 
     @property
@@ -80,16 +69,16 @@ class ImageClassifier(StepLogging):
             images = images.contiguous(memory_format=torch.channels_last)
         return self.head(self.backbone(images))
 
+    def loss_of(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """The training loss of the network's `logits` for `labels`."""
+        return self.loss(logits, labels)
+
     def predictions(self, logits: torch.Tensor) -> torch.Tensor:
         """Class probabilities."""
         return logits.softmax(dim=-1)
 
     def target_values(self, labels: torch.Tensor) -> torch.Tensor:
         return labels
-
-    def evaluation_metrics(self) -> MetricCollection:
-        """The test metrics, computed by one process alone (for confidence intervals)."""
-        return classification_metrics(self.hparams.num_classes, sync_on_compute=False)
 
     def data_arguments(self) -> dict[str, Any]:
         """Image data needs nothing from the checkpoint; its classes are checked after loading."""
@@ -101,35 +90,3 @@ class ImageClassifier(StepLogging):
         # too. Once a fine-tuning schedule unfreezes it, it trains like the rest.
         frozen = not any(parameter.requires_grad for parameter in self.backbone.parameters())
         self.backbone.train(not frozen)
-
-    def loss_of(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """The training loss of the network's `logits` for `labels`."""
-        return self.loss(logits, labels)
-
-    def _shared_step(self, batch: tuple[torch.Tensor, torch.Tensor], metrics: MetricCollection, stage: str):
-        images, labels = batch
-        logits = self(images)
-        loss = self.loss_of(logits, labels)
-        metrics.update(logits, labels)
-        self.log_step(stage, loss, metrics, batch_size=len(labels))
-        return loss, logits, labels
-
-    def training_step(self, batch, batch_idx: int) -> torch.Tensor:
-        return self._shared_step(batch, self.train_metrics, "train")[0]
-
-    def validation_step(self, batch, batch_idx: int) -> None:
-        self._shared_step(batch, self.val_metrics, "val")
-
-    def test_step(self, batch, batch_idx: int) -> None:
-        _, logits, labels = self._shared_step(batch, self.test_metrics, "test")
-        self.test_confusion.update(logits, labels)
-
-    def on_test_epoch_start(self) -> None:
-        self.test_confusion.reset()
-
-    def on_test_epoch_end(self) -> None:
-        # compute() gathers the counts of every process, so every process must call it.
-        self.test_confusion_matrix = self.test_confusion.compute().cpu()
-
-    def configure_optimizers(self) -> dict[str, Any]:
-        return configure_optimization(self, self.hparams.optimizer, self.hparams.scheduler)

@@ -3,17 +3,15 @@ for binary cross-entropy). Input size comes from the fitted preprocessing, which
 checkpoint too, so a checkpoint alone turns raw rows into predictions."""
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import torch
-from torchmetrics import MetricCollection
-from torchmetrics.classification import MulticlassConfusionMatrix
 
 from ..data.tabular_preprocessing import in_target_units
+from .base import BaseModel, optimization_hyperparameters
 from .hparams import as_plain_dict
 from .mlp import build_mlp
-from .optimization import configure_optimization
-from .step_logging import FIT_METRICS, StepLogging
 from .tabular_objectives import (
     REGRESSION,
     build_loss,
@@ -24,7 +22,7 @@ from .tabular_objectives import (
 )
 
 
-class TabularMLP(StepLogging):
+class TabularMLP(BaseModel):
     def __init__(
         self,
         input_size: int,
@@ -41,8 +39,8 @@ class TabularMLP(StepLogging):
         class_counts: Sequence[int] | None = None,
         preprocessing: Mapping[str, Any] | None = None,
     ) -> None:
-        super().__init__()
         num_classes = None if task == REGRESSION else len(class_names or [])
+        super().__init__(metrics=partial(task_metrics, task, num_classes), num_classes=num_classes)
         loss = loss or default_loss(task, num_classes)
         check_loss(loss, task, num_classes)
         class_weights = resolve_class_weights(class_weights, num_classes, class_counts)
@@ -50,8 +48,7 @@ class TabularMLP(StepLogging):
             {
                 "input_size": int(input_size),
                 "task": task,
-                "optimizer": as_plain_dict(optimizer),
-                "scheduler": as_plain_dict(scheduler),
+                **optimization_hyperparameters(optimizer, scheduler),
                 "hidden_sizes": [int(size) for size in hidden_sizes],
                 "activation": activation,
                 "dropout": float(dropout),
@@ -65,12 +62,6 @@ class TabularMLP(StepLogging):
         outputs = 1 if task == REGRESSION or loss == "bce" else num_classes
         self.network = build_mlp(input_size, hidden_sizes, outputs, activation, dropout, batch_norm)
         self.loss = build_loss(loss, class_weights)
-        fit_metrics = task_metrics(task, num_classes, **FIT_METRICS)
-        self.train_metrics = fit_metrics.clone(prefix="train/")
-        self.val_metrics = fit_metrics.clone(prefix="val/")
-        self.test_metrics = task_metrics(task, num_classes).clone(prefix="test/")
-        self.test_confusion = None if task == REGRESSION else MulticlassConfusionMatrix(num_classes)
-        self.test_confusion_matrix: torch.Tensor | None = None  # rows: true classes, columns: predicted
 
     @property
     def is_regression(self) -> bool:
@@ -89,9 +80,11 @@ class TabularMLP(StepLogging):
         """Raw outputs: standardised values (regression) or logits (classification)."""
         return self.network(inputs)
 
-    def data_arguments(self) -> dict[str, Any]:
-        """What the DataModule needs to transform new data exactly as in training."""
-        return {"preprocessing": self.hparams.preprocessing}
+    def loss_of(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """The training loss of the network's `outputs` for `targets`."""
+        if self.is_regression or self.hparams.loss == "bce":
+            return self.loss(outputs.squeeze(-1), targets.float())
+        return self.loss(outputs, targets)
 
     def predictions(self, outputs: torch.Tensor) -> torch.Tensor:
         """Values in the target's own units (regression) or class probabilities (classification)."""
@@ -102,50 +95,10 @@ class TabularMLP(StepLogging):
             return torch.cat([1 - positive, positive], dim=-1)
         return outputs.softmax(dim=-1)
 
-    def evaluation_metrics(self) -> MetricCollection:
-        """The test metrics, computed by one process alone (for confidence intervals)."""
-        num_classes = None if self.is_regression else len(self.hparams.class_names)
-        return task_metrics(self.hparams.task, num_classes, sync_on_compute=False)
-
-    def loss_of(self, outputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        """The training loss of the network's `outputs` for `targets`."""
-        if self.is_regression or self.hparams.loss == "bce":
-            return self.loss(outputs.squeeze(-1), targets.float())
-        return self.loss(outputs, targets)
-
     def target_values(self, targets: torch.Tensor) -> torch.Tensor:
         """Targets as the metrics see them: in the target's own units (regression), class indices."""
         return in_target_units(targets, self.hparams.preprocessing) if self.is_regression else targets
 
-    def _shared_step(self, batch, metrics: MetricCollection, stage: str):
-        inputs, targets = batch
-        outputs = self(inputs)
-        loss = self.loss_of(outputs, targets)
-        predictions = self.predictions(outputs.detach())
-        metric_targets = self.target_values(targets)
-        metrics.update(predictions, metric_targets)
-        self.log_step(stage, loss, metrics, batch_size=len(targets))
-        return loss, predictions, metric_targets
-
-    def training_step(self, batch, batch_idx: int) -> torch.Tensor:
-        return self._shared_step(batch, self.train_metrics, "train")[0]
-
-    def validation_step(self, batch, batch_idx: int) -> None:
-        self._shared_step(batch, self.val_metrics, "val")
-
-    def test_step(self, batch, batch_idx: int) -> None:
-        _, predictions, targets = self._shared_step(batch, self.test_metrics, "test")
-        if self.test_confusion is not None:
-            self.test_confusion.update(predictions, targets)
-
-    def on_test_epoch_start(self) -> None:
-        if self.test_confusion is not None:
-            self.test_confusion.reset()
-
-    def on_test_epoch_end(self) -> None:
-        if self.test_confusion is not None:
-            # compute() gathers the counts of every process, so every process must call it.
-            self.test_confusion_matrix = self.test_confusion.compute().cpu()
-
-    def configure_optimizers(self) -> dict[str, Any]:
-        return configure_optimization(self, self.hparams.optimizer, self.hparams.scheduler)
+    def data_arguments(self) -> dict[str, Any]:
+        """What the DataModule needs to transform new data exactly as in training."""
+        return {"preprocessing": self.hparams.preprocessing}

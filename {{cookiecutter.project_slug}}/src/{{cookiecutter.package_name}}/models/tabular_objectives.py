@@ -26,7 +26,7 @@ def task_metrics(
 
     `sync_on_compute=False` for values computed by one process alone (under DDP the others are not there
     to gather from). `validate_args=False` skips the classification metrics' checks of every batch's
-    labels, which wait for the device (see `step_logging.FIT_METRICS`). Accuracy and F1 are the image
+    labels, which wait for the device (see `base.FIT_METRICS`). Accuracy and F1 are the image
     model's (`classification_metrics`).
     """
     sync = {"sync_on_compute": sync_on_compute}

@@ -17,6 +17,7 @@ from ..evaluation.bootstrap import confidence_intervals
 from ..evaluation.fairness import fairness_markdown, fairness_report, write_fairness
 from ..evaluation.predictions import predict
 from ..interpretability.explain_run import explain_model
+from ..models.base import TrainedModel
 from ..run_directory import CONFUSION_MATRIX, METRICS, write_json
 from .console import print_comparison, print_summary
 from .dashboard import build_report
@@ -35,7 +36,7 @@ class TestedModel:
     training's final metrics next to the test's (train only); `baselines`: classical models' test scores.
     """
 
-    model: Any
+    model: TrainedModel
     datamodule: Any
     test_metrics: dict[str, float]
     checkpoint: Path | None
@@ -143,7 +144,7 @@ def write_confusion_matrix(matrix: torch.Tensor, class_names: list[str], output_
     return path
 
 
-def explain_after_testing(cfg: DictConfig, model, datamodule, output_dir: Path) -> dict[str, Path]:
+def explain_after_testing(cfg: DictConfig, model: TrainedModel, datamodule, output_dir: Path) -> dict[str, Path]:
     """Explanations are a bonus: if they fail, the run keeps its metrics, card and report."""
     try:
         return explain_model(cfg.explain, model, datamodule, output_dir, seed=cfg.get("seed") or 0)

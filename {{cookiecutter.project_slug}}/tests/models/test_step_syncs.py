@@ -7,7 +7,7 @@ import sys
 
 import pytest
 import torch
-from lightning.pytorch import LightningModule, Trainer
+from lightning.pytorch import LightningModule
 from torch.overrides import TorchFunctionMode
 from torch.utils.data import DataLoader, TensorDataset
 
@@ -70,7 +70,9 @@ def caller() -> str:
     return f"{frame.f_code.co_filename.rsplit('/', 1)[-1]}:{frame.f_lineno} ({frame.f_code.co_name})"
 
 
-def synchronising_calls_in_steps(model: LightningModule, data: TensorDataset, monkeypatch) -> list[str]:
+def synchronising_calls_in_steps(
+    model: LightningModule, data: TensorDataset, monkeypatch, bare_trainer
+) -> list[str]:
     """Three training steps of `model` (in a Trainer that logs at every step, so the logging branch runs)
     and its validation steps (the sanity check's and the epoch's)."""
     recorder = SynchronisingCalls()
@@ -82,16 +84,7 @@ def synchronising_calls_in_steps(model: LightningModule, data: TensorDataset, mo
                 return step(self, batch, batch_idx)
 
         monkeypatch.setattr(type(model), name, recorded_step)
-    trainer = Trainer(
-        accelerator="cpu",
-        max_steps=3,
-        limit_val_batches=2,
-        log_every_n_steps=1,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-    )
+    trainer = bare_trainer(max_steps=3, limit_val_batches=2, log_every_n_steps=1)
     trainer.fit(model, DataLoader(data, batch_size=4), DataLoader(data, batch_size=4))
     return recorder.calls
 
@@ -100,24 +93,24 @@ def synchronising_calls_in_steps(model: LightningModule, data: TensorDataset, mo
     ("task", "class_names"),
     [("regression", None), ("classification", ["a", "b", "c"]), ("classification", ["no", "yes"])],
 )
-def test_tabular_steps_never_wait_for_the_device(monkeypatch, task, class_names):
+def test_tabular_steps_never_wait_for_the_device(monkeypatch, bare_trainer, task, class_names):
     torch.manual_seed(0)
     targets = torch.randn(12) if task == "regression" else torch.arange(12) % len(class_names)
     model = TabularMLP(
         5, task, OPTIMIZER, class_names=class_names, preprocessing={"target_mean": 1.0, "target_std": 2.0}
     )
     data = TensorDataset(torch.randn(12, 5), targets)
-    assert synchronising_calls_in_steps(model, data, monkeypatch) == []
+    assert synchronising_calls_in_steps(model, data, monkeypatch, bare_trainer) == []
 
 
-def test_image_steps_never_wait_for_the_device(monkeypatch):
+def test_image_steps_never_wait_for_the_device(monkeypatch, bare_trainer):
     torch.manual_seed(0)
     data = TensorDataset(torch.randn(12, 3, 32, 32), torch.arange(12) % 3)
     model = ImageClassifier(3, OPTIMIZER)
-    assert synchronising_calls_in_steps(model, data, monkeypatch) == []
+    assert synchronising_calls_in_steps(model, data, monkeypatch, bare_trainer) == []
 
 
-def test_the_recorder_catches_a_synchronisation(monkeypatch):
+def test_the_recorder_catches_a_synchronisation(monkeypatch, bare_trainer):
     """The checks above can fail: a step that reads its loss on the host, or picks rows with a boolean
     mask, is caught, with its line."""
 
@@ -133,7 +126,7 @@ def test_the_recorder_catches_a_synchronisation(monkeypatch):
 
     model = Synchronises(5, "regression", OPTIMIZER, preprocessing={"target_mean": 0.0, "target_std": 1.0})
     data = TensorDataset(torch.randn(12, 5), torch.randn(12))
-    calls = synchronising_calls_in_steps(model, data, monkeypatch)
+    calls = synchronising_calls_in_steps(model, data, monkeypatch, bare_trainer)
     where = {call.split(":")[0] for call in calls}
     assert where == {"item in test_step_syncs.py", "__getitem__ in test_step_syncs.py"}
     # Three training steps, and four validation batches (two in the sanity check), each masked twice.

@@ -1,0 +1,202 @@
+"""The loop's bookkeeping that every model shares, so that a model file shows only its network, its loss and
+its predictions: what a training, validation and test step compute and log, the metrics, the test confusion
+matrix, and the optimizer and learning-rate schedule (`configs/optimizer/`, `configs/scheduler/`).
+
+How the LightningModules log a step without paying Lightning's logging cost at every step.
+
+A `self.log` call costs a small model more than its forward pass (Lightning moves and checks its whole
+record of the metric on every call). So a training step only adds its loss to a running mean on the device,
+and calls `self.log` for the step's loss only on the steps whose metrics go to the logger
+(`trainer.log_every_n_steps`). Metric objects (the running mean, accuracy, ...) are handed to `log_dict`
+once per epoch: Lightning computes and resets a logged metric object at the end of the epoch however often
+it was logged, so the values are the same. Validation and test steps log as usual: they run once per
+evaluation, not once per optimisation step."""
+
+import inspect
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Protocol
+
+import torch
+from hydra.utils import instantiate
+from lightning.fabric.utilities.data import AttributeDict
+from lightning.pytorch import LightningModule
+from torchmetrics import MeanMetric, MetricCollection
+from torchmetrics.classification import MulticlassConfusionMatrix
+
+from .hparams import as_plain_dict
+
+# The settings of the metrics updated at every training and validation step. The data modules already made
+# every label a class index below the number of classes; checking each batch again (`torch.unique` over
+# its labels) would make every step wait for the device.
+FIT_METRICS = {"validate_args": False}
+
+# Lightning's own settings of a learning-rate scheduler, which `configs/scheduler/` keeps next to the
+# scheduler's arguments: step it every `interval` ("epoch" or "step"), and the metric ReduceLROnPlateau
+# watches (`monitor`). They are taken out before the scheduler is built.
+LIGHTNING_SCHEDULER_KEYS = ("interval", "monitor")
+
+
+def optimization_hyperparameters(optimizer: Mapping, scheduler: Mapping | None) -> dict[str, dict | None]:
+    """The optimizer and scheduler configs as a checkpoint holds them: plain dicts, and None for a constant
+    learning rate (`scheduler=none` composes an empty config)."""
+    return {"optimizer": as_plain_dict(optimizer), "scheduler": as_plain_dict(scheduler) or None}
+
+
+class BaseModel(LightningModule):
+    """Training, validation and test steps, their metrics and logging, and `configure_optimizers`.
+
+    A model subclasses it and defines `forward` (inputs -> raw outputs), `loss_of(outputs, targets)`,
+    `predictions(outputs)` (what the metrics and users see: probabilities, or values in the target's
+    units), `target_values(targets)` (the targets as the metrics see them), `is_regression`,
+    `architecture` and `data_arguments()`. It hands this class how it is judged: `metrics(**settings)`
+    builds its metric collection with torchmetrics' `sync_on_compute` and `validate_args`, and
+    `num_classes` sizes the test confusion matrix (None for regression, which has none).
+    """
+
+    _train_metrics_logged = False
+
+    def __init__(self, metrics: Callable[..., MetricCollection], num_classes: int | None) -> None:
+        super().__init__()
+        self.build_metrics = metrics
+        # The epoch's mean training loss. NaN checks are the finite-loss guard's job; here they would cost a
+        # host-device synchronisation per step.
+        self.train_loss = MeanMetric(nan_strategy="disable")
+        fit_metrics = metrics(**FIT_METRICS)
+        self.train_metrics = fit_metrics.clone(prefix="train/")
+        self.val_metrics = fit_metrics.clone(prefix="val/")
+        self.test_metrics = metrics().clone(prefix="test/")
+        self.test_confusion = None if num_classes is None else MulticlassConfusionMatrix(num_classes)
+        self.test_confusion_matrix: torch.Tensor | None = None  # rows: true classes, columns: predicted
+
+    def evaluation_metrics(self) -> MetricCollection:
+        """The test metrics, computed by one process alone (for confidence intervals)."""
+        return self.build_metrics(sync_on_compute=False)
+
+    def _shared_step(self, batch: tuple[torch.Tensor, torch.Tensor], metrics: MetricCollection, stage: str):
+        inputs, targets = batch
+        outputs = self(inputs)
+        loss = self.loss_of(outputs, targets)
+        # The metrics need values, not gradients: `detach` cuts the graph before them.
+        predictions = self.predictions(outputs.detach())
+        metric_targets = self.target_values(targets)
+        metrics.update(predictions, metric_targets)
+        self.log_step(stage, loss, metrics, batch_size=len(targets))
+        return loss, predictions, metric_targets
+
+    def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        return self._shared_step(batch, self.train_metrics, "train")[0]
+
+    def validation_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
+        self._shared_step(batch, self.val_metrics, "val")
+
+    def test_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int) -> None:
+        _, predictions, targets = self._shared_step(batch, self.test_metrics, "test")
+        if self.test_confusion is not None:
+            self.test_confusion.update(predictions, targets)
+
+    def on_train_epoch_start(self) -> None:
+        self._train_metrics_logged = False
+
+    def log_step(self, stage: str, loss: torch.Tensor, metrics: MetricCollection, batch_size: int) -> None:
+        if stage != "train":
+            # Averaged over every device, once per evaluation.
+            self.log(
+                f"{stage}/loss", loss, on_epoch=True, prog_bar=True, sync_dist=True, batch_size=batch_size
+            )
+            self.log_dict(metrics, on_step=False, on_epoch=True, prog_bar=True)
+            return
+        # Once per example: weighted by batch size, as Lightning's own epoch mean is (MeanMetric ignores its
+        # `weight` argument when NaN checks are off). `expand` makes a view, not a copy.
+        self.train_loss.update(loss.detach().expand(batch_size))
+        if self.logs_this_step():
+            # Per device: synchronising the loss at every logged step would cost a collective call.
+            self.log("train/loss_step", loss, on_step=True, on_epoch=False, prog_bar=True)
+        if not self._train_metrics_logged:
+            self.log("train/loss", self.train_loss, on_step=False, on_epoch=True, prog_bar=True)
+            self.log_dict(metrics, on_step=False, on_epoch=True)
+            self._train_metrics_logged = True
+
+    def logs_this_step(self) -> bool:
+        """Whether Lightning writes this training step's metrics to the logger, decided as Lightning does:
+        every `log_every_n_steps` optimisation steps, and at every step once a stop is signalled (while
+        `min_epochs` holds training on) or in a `fast_dev_run`."""
+        trainer = self._trainer  # None when a step runs on its own (a unit test, a notebook): no logger
+        if trainer is None or trainer.log_every_n_steps == 0:
+            return False
+        every_n = (self.global_step + 1) % trainer.log_every_n_steps == 0
+        return every_n or trainer.should_stop or bool(trainer.fast_dev_run)
+
+    def on_test_epoch_start(self) -> None:
+        if self.test_confusion is not None:
+            self.test_confusion.reset()
+
+    def on_test_epoch_end(self) -> None:
+        if self.test_confusion is not None:
+            # compute() gathers the counts of every process, so every process must call it.
+            self.test_confusion_matrix = self.test_confusion.compute().cpu()
+
+    def configure_optimizers(self) -> dict[str, Any]:
+        """The optimizer and learning-rate scheduler of the hyperparameters: `_partial_` configs, completed
+        here with the trainable parameters (and OneCycleLR with the run's length)."""
+        # Only trainable parameters: a frozen backbone is added later by a fine-tuning callback.
+        parameters = [parameter for parameter in self.parameters() if parameter.requires_grad]
+        optimizer = instantiate(self.hparams.optimizer)(params=parameters)
+        scheduler = self.hparams.scheduler
+        if not scheduler:
+            return {"optimizer": optimizer}
+        if "_target_" not in scheduler:
+            raise ValueError(
+                f"model.scheduler={scheduler} names no scheduler (_target_): its arguments sit next to "
+                "interval and monitor, not under model.scheduler.scheduler. Pick one with scheduler=cosine, "
+                "step, reduce_on_plateau or one_cycle, or scheduler=none for a constant learning rate."
+            )
+        arguments = {key: value for key, value in scheduler.items() if key not in LIGHTNING_SCHEDULER_KEYS}
+        make_scheduler = instantiate(arguments)
+        extra = {}
+        if (
+            "total_steps" in inspect.signature(make_scheduler.func).parameters
+            and "total_steps" not in make_scheduler.keywords
+        ):
+            # OneCycleLR needs the run's length in steps, known only once the trainer has seen the data.
+            extra["total_steps"] = int(self.trainer.estimated_stepping_batches)
+        lr_scheduler = {
+            "scheduler": make_scheduler(optimizer=optimizer, **extra),
+            "interval": scheduler.get("interval", "epoch"),
+        }
+        if scheduler.get("monitor"):
+            lr_scheduler["monitor"] = scheduler["monitor"]
+        return {"optimizer": optimizer, "lr_scheduler": lr_scheduler}
+
+
+class TrainedModel(Protocol):
+    """What evaluation, reporting, deployment, interpretability and the entry points use of a trained model:
+    every `BaseModel` subclass is one. From `device` on, it is what a LightningModule has anyway."""
+
+    test_confusion_matrix: torch.Tensor | None  # after testing: rows true classes; None for regression
+    val_metrics: MetricCollection  # their names are what a run logs for validation
+
+    @property
+    def hparams(self) -> AttributeDict:
+        """Plain values only (checkpoints load with `weights_only=True`); `class_names` (None for regression)
+        and every argument of the model's `__init__`."""
+
+    @property
+    def is_regression(self) -> bool: ...
+    @property
+    def architecture(self) -> str: ...  # one line for the model card
+    def predictions(self, outputs: torch.Tensor) -> torch.Tensor: ...
+    def target_values(self, targets: torch.Tensor) -> torch.Tensor: ...
+    def evaluation_metrics(self) -> MetricCollection: ...
+    def data_arguments(self) -> dict[str, Any]: ...
+
+    device: torch.device
+    dtype: torch.dtype
+
+    def __call__(self, inputs: torch.Tensor) -> torch.Tensor: ...
+    def eval(self) -> "TrainedModel": ...
+    def float(self) -> "TrainedModel": ...
+    def to(self, *args: Any, **kwargs: Any) -> "TrainedModel": ...
+    def compile(self, *args: Any, **kwargs: Any) -> None: ...
+    def parameters(self, recurse: bool = True) -> Iterator[torch.nn.Parameter]: ...
+    def state_dict(self) -> dict[str, Any]: ...
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> Any: ...
