@@ -144,7 +144,9 @@ def write_confusion_matrix(matrix: torch.Tensor, class_names: list[str], output_
     return path
 
 
-def explain_after_testing(cfg: DictConfig, model: TrainedModel, datamodule, output_dir: Path) -> dict[str, Path]:
+def explain_after_testing(
+    cfg: DictConfig, model: TrainedModel, datamodule, output_dir: Path
+) -> dict[str, Path]:
     """Explanations are a bonus: if they fail, the run keeps its metrics, card and report."""
     try:
         return explain_model(cfg.explain, model, datamodule, output_dir, seed=cfg.get("seed") or 0)
