@@ -32,15 +32,15 @@ def other_project(tmp_path_factory) -> Path:
 # minutes that its answers do not change.
 OTHER_PROJECT_TESTS = [
     "tests/test_configs.py",
-    "tests/test_instantiate.py",
+    "tests/utils/test_instantiate.py",
     "tests/test_train.py",
     "tests/test_cli.py",
-    "tests/test_run_record.py",
-    "tests/test_model_card.py",
-    "tests/test_dashboard.py",
-    "tests/test_readme_commands.py",
-    "tests/test_doc_links.py",
-    "tests/test_concept_index.py",
+    "tests/reporting/test_run_record.py",
+    "tests/reporting/test_model_card.py",
+    "tests/reporting/test_dashboard.py",
+    "tests/docs/test_readme_commands.py",
+    "tests/docs/test_doc_links.py",
+    "tests/docs/test_concept_index.py",
 ]
 SUITES = {"default_project": [], "other_project": ["-m", "not slow", *OTHER_PROJECT_TESTS]}
 

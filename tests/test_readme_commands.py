@@ -49,7 +49,8 @@ template_repo = test_cruft.template_repo
 
 # The generated project's README reader (plain Python, loaded from the template as it is).
 _spec = importlib.util.spec_from_file_location(
-    "readme_commands", TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / "tests" / "readme_commands.py"
+    "readme_commands",
+    TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / "tests" / "docs" / "readme_commands.py",
 )
 extract = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(extract)

@@ -16,7 +16,7 @@ there), as a reader following the README would, with tiny limits:
   input files (`my.csv`, `data/raw/...`, images) are written by the `project` fixture.
 - Sweeps (`-m`) are not launched, as each trial is a training run: every job of a grid is composed, and an
   Optuna sweep's search space is parsed by the sweeper's own parser (`parse_search_space`) and its first
-  trial composed. The sweeps themselves run in tests/test_sweeps.py. `--cfg job` composes and prints.
+  trial composed. The sweeps themselves run in tests/sweeps/test_sweeps.py. `--cfg job` composes and prints.
 - NOT_RUN: the commands that cannot run in a test (a GPU, a cluster, a download), each with its reason: their
   configs are composed, nothing more.
 - `python -m <package>.deployment.load_test ...` runs against the app of the last `serve` of a table model
@@ -53,8 +53,8 @@ from omegaconf import DictConfig, OmegaConf
 from PIL import Image
 from sklearn.datasets import load_diabetes, load_digits
 from tests.conftest import TINY_RUN
-from tests.readme_commands import Rule, readme_commands
-from tests.readme_commands import rule_for as find_rule
+from tests.docs.readme_commands import Rule, readme_commands
+from tests.docs.readme_commands import rule_for as find_rule
 
 from {{ cookiecutter.package_name }} import config as project_config
 from {{ cookiecutter.package_name }}.config import (
@@ -82,7 +82,7 @@ NOT_RUN = {
     "python -m <package>.train trainer=ddp_sim": (
         "starts a second process that re-runs the command line: tests/test_cli.py runs it in a subprocess"
     ),
-    "docker build -t <slug>-api .": "needs Docker; tests/test_dockerfile.py checks the Dockerfile",
+    "docker build -t <slug>-api .": "needs Docker; tests/deployment/test_dockerfile.py checks the Dockerfile",
     "docker run --rm -p 8000:8000 <slug>-api": "needs Docker and the image built above",
 }
 
@@ -488,7 +488,7 @@ RULES = [
 
 
 def rule_for(command: str, rules: list[Rule] = RULES) -> Rule:
-    return find_rule(command, rules, "tests/test_readme_commands.py (RULES, or NOT_RUN with the reason)")
+    return find_rule(command, rules, "tests/docs/test_readme_commands.py (RULES, or NOT_RUN with the reason)")
 
 
 # --- The tests -------------------------------------------------------------------------------------------

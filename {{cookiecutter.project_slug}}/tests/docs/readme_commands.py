@@ -1,6 +1,6 @@
 """The shell commands a README shows, and the rule that says how a test runs each one.
 
-Shared by this project's tests/test_readme_commands.py and the template's own (which loads this file
+Shared by this project's tests/docs/test_readme_commands.py and the template's own (which loads this file
 from the template), so both READMEs are read the same way. Plain Python: no project imports.
 """
 

@@ -11,13 +11,13 @@ from types import SimpleNamespace
 
 import pytest
 import torch
-from benchmarks import gpu_fast_path, train_steps
 from benchmarks.device_data import DevicePermutations, DigitsOnDevice
 from benchmarks.flop_ceiling import ceiling_images_per_second, gflop_per_image, peak_tflops
 from benchmarks.gpu_fast_path import QUICK, data_overrides, fast_path_overrides
 from benchmarks.step_timer import StepTimer, synchronize, synchronizing_at, window_edges
 from benchmarks.train_steps import run_config
 
+from benchmarks import gpu_fast_path, train_steps
 from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
 from {{ cookiecutter.package_name }}.config_checks import check_config
 from {{ cookiecutter.package_name }}.data.digits import DigitsDataModule

@@ -6,7 +6,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((PROJECT_DIR / "notebooks").glob("*.ipynb"))
 CELL_TIMEOUT_S = 120  # each notebook takes seconds; a hung cell must not stall the suite
 

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 PACKAGE_DIR = PROJECT_DIR / "src" / "{{ cookiecutter.package_name }}"
 # An entry: its names (one or several, comma-separated) at the start of the line, two spaces, then what it
 # is. Deeper-indented lines continue the description of the entry above.

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
+PROJECT_DIR = Path(__file__).resolve().parents[2]
 CONCEPT_INDEX = PROJECT_DIR / "docs" / "concepts.md"
 
 # The 55 concepts of "Neural Networks and PyTorch" (its "Concepts Covered" list), in the chapter's order.
