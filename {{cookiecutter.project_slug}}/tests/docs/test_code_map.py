@@ -1,5 +1,6 @@
 """The README's map of the code names every folder and module of the package, and nothing that is gone."""
 
+import ast
 import re
 from pathlib import Path
 
@@ -71,3 +72,34 @@ def test_every_top_level_folder_is_on_the_map():
     sources = {f"src/{path.name}/" for path in (PROJECT_DIR / "src").iterdir() if path.is_dir()}
     assert sorted(folders - listed) == []
     assert sorted(sources - set(code_map())) == []
+
+
+ENTRY_POINTS = ("train.py", "eval.py", "explain.py", "export.py", "predict.py", "serve.py")
+RECIPE_LINES = 130
+
+
+def test_entry_points_stay_short_recipes():
+    lengths = {
+        name: len((PACKAGE_DIR / name).read_text(encoding="utf-8").splitlines()) for name in ENTRY_POINTS
+    }
+    assert {name: length for name, length in lengths.items() if length > RECIPE_LINES} == {}
+
+
+def test_only_run_directory_names_the_files_of_a_run():
+    from {{ cookiecutter.package_name }} import run_directory
+
+    # File names: a folder's name ("checkpoints") is an ordinary word elsewhere, e.g. in torch's hub cache.
+    names = {
+        value
+        for key, value in vars(run_directory).items()
+        if key.isupper() and isinstance(value, str) and "." in value
+    }
+    assert {"metrics.json", "MODEL_CARD.md", "run_record.json", "last.ckpt"} <= names
+    spelled_out = []
+    for path in sorted(PACKAGE_DIR.rglob("*.py")):
+        if path.name == "run_directory.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value in names:
+                spelled_out.append(f"{path.relative_to(PACKAGE_DIR)}:{node.lineno}: {node.value!r}")
+    assert spelled_out == []

@@ -24,6 +24,7 @@ from sklearn.metrics import classification_report, confusion_matrix
 from ..run_directory import (
     EXPLANATIONS_DIR,
     FAIRNESS,
+    FEATURE_IMPORTANCE,
     HISTORY,
     METRICS,
     REPORT,
@@ -223,7 +224,7 @@ def regression_section(page: Page, predictions: pd.DataFrame) -> None:
 
 
 def importance_section(page: Page, explanations: Path) -> None:
-    importance = read_csv(explanations / "feature_importance.csv")
+    importance = read_csv(explanations / FEATURE_IMPORTANCE)
     if importance is not None:
         page.heading("What drives the predictions")
         shown = importance.head(20).iloc[::-1]

@@ -11,6 +11,8 @@ import optuna
 import pandas as pd
 from optuna.trial import FrozenTrial, TrialState
 
+from ..run_directory import REPORT
+
 log = logging.getLogger(__name__)
 
 PLOTS = {
@@ -111,9 +113,9 @@ def write_sweep_report(study: optuna.Study, sweep_dir: Path, interrupted: set[in
         page.table(rows.drop(columns=["output_dir"]))
         page.links(
             [
-                (f"trial {row.number}: report", str(Path(row.output_dir, "report.html")))
+                (f"trial {row.number}: report", str(Path(row.output_dir, REPORT)))
                 for row in rows.itertuples()
-                if row.output_dir and Path(row.output_dir, "report.html").is_file()
+                if row.output_dir and Path(row.output_dir, REPORT).is_file()
             ]
         )
     for name, plot in PLOTS.items():
