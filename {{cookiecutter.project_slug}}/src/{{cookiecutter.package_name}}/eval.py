@@ -38,11 +38,12 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
 def evaluate_checkpoint(cfg: DictConfig, record) -> dict[str, float]:
     from hydra.utils import get_class, instantiate
 
-    from {{ cookiecutter.package_name }}.data.fingerprint import file_fingerprint
     from {{ cookiecutter.package_name }}.evaluation.test_report import (
         check_report_settings,
         report_test_split,
     )
+    from {{ cookiecutter.package_name }}.reporting.data_files import write_data_files
+    from {{ cookiecutter.package_name }}.reporting.data_fingerprint import data_fingerprint, file_fingerprint
     from {{ cookiecutter.package_name }}.utils.accelerators import require_accelerator
     from {{ cookiecutter.package_name }}.utils.checkpoints import resolve_checkpoint
     from {{ cookiecutter.package_name }}.utils.instantiate import instantiate_loggers
@@ -62,7 +63,7 @@ def evaluate_checkpoint(cfg: DictConfig, record) -> dict[str, float]:
     )
     datamodule = instantiate(cfg.data, **model.data_arguments())
     if record.enabled:
-        record.update(data=datamodule.fingerprint())
+        record.update(data=data_fingerprint(datamodule))
     data_classes = datamodule.model_arguments().get("class_names")
     if model.hparams.class_names != data_classes:
         raise ValueError(
@@ -75,7 +76,7 @@ def evaluate_checkpoint(cfg: DictConfig, record) -> dict[str, float]:
     if trainer.is_global_zero:
         model.to(trainer.strategy.root_device)  # back from the CPU, where Lightning leaves it
         record.update(training=training_progress(checkpoint))
-        artifacts = {"Checkpoint": checkpoint, **datamodule.write_artifacts(output_dir)}
+        artifacts = {"Checkpoint": checkpoint, **write_data_files(datamodule, output_dir)}
         files, intervals = report_test_split(
             cfg, model, datamodule, metrics, record, f"{__package__}.eval", trainer.num_test_batches[0]
         )

@@ -37,7 +37,6 @@ def export_checkpoint(cfg: DictConfig, record) -> Path:
     import torch
     from hydra.utils import get_class, instantiate
 
-    from {{ cookiecutter.package_name }}.data.fingerprint import file_fingerprint
     from {{ cookiecutter.package_name }}.deployment.bundle import (
         CARD_FILE,
         METRICS_FILE,
@@ -45,7 +44,9 @@ def export_checkpoint(cfg: DictConfig, record) -> Path:
         REPORT_FILE,
         write_weights_and_config,
     )
+    from {{ cookiecutter.package_name }}.deployment.input_schema import input_schema
     from {{ cookiecutter.package_name }}.deployment.onnx_graph import export_onnx, max_difference
+    from {{ cookiecutter.package_name }}.reporting.data_fingerprint import data_fingerprint, file_fingerprint
     from {{ cookiecutter.package_name }}.reporting.model_card import MODEL_CARD_FILE
     from {{ cookiecutter.package_name }}.utils.checkpoints import resolve_checkpoint
     from {{ cookiecutter.package_name }}.utils.run_artifacts import write_json
@@ -62,13 +63,13 @@ def export_checkpoint(cfg: DictConfig, record) -> Path:
     model.eval()
     datamodule = instantiate(cfg.data, **model.data_arguments())
     datamodule.setup()
-    record.update(checkpoint=file_fingerprint(checkpoint), data=datamodule.fingerprint())
+    record.update(checkpoint=file_fingerprint(checkpoint), data=data_fingerprint(datamodule))
     held_out = torch.cat([inputs for inputs, _ in datamodule.batches("test")])[: cfg.export.parity_examples]
 
     # Built in a temporary folder and moved into place only once it passes the check.
     with tempfile.TemporaryDirectory(dir=destination.parent if destination.parent.exists() else None) as work:
         work = Path(work)
-        write_weights_and_config(model, datamodule.input_schema(), work)
+        write_weights_and_config(model, input_schema(datamodule), work)
         export_onnx(model, held_out[:2], work / ONNX_FILE)
         difference = max_difference(work / ONNX_FILE, model, held_out)
         write_json(

@@ -43,6 +43,7 @@ def fit_and_test(cfg: DictConfig, record) -> dict[str, float]:
     from lightning.pytorch.utilities.exceptions import SIGTERMException
 
     from {{ cookiecutter.package_name }}.evaluation.test_report import check_report_settings
+    from {{ cookiecutter.package_name }}.reporting.data_fingerprint import data_fingerprint
     from {{ cookiecutter.package_name }}.utils.accelerators import (
         cheap_gpu_checks_without_gpus,
         require_accelerator,
@@ -78,7 +79,7 @@ def fit_and_test(cfg: DictConfig, record) -> dict[str, float]:
     model = instantiate(cfg.model, **datamodule.model_arguments())
     check_monitor(cfg.get("monitor"), model)
     if record.enabled:
-        record.update(data=datamodule.fingerprint())
+        record.update(data=data_fingerprint(datamodule))
     callbacks = instantiate_callbacks(cfg.get("callbacks"))
     if cfg.get("optuna_trial") and cfg.optuna_trial.trial_id is not None:
         from {{ cookiecutter.package_name }}.callbacks.optuna_pruning import OptunaPruning
@@ -200,11 +201,12 @@ def write_run_artifacts(
     import torch
 
     from {{ cookiecutter.package_name }}.evaluation.test_report import report_test_split
+    from {{ cookiecutter.package_name }}.reporting.data_files import write_data_files
     from {{ cookiecutter.package_name }}.utils.run_artifacts import report_test_results
 
     output_dir = Path(cfg.paths.output_dir)
     artifacts = {"Best checkpoint": best_path} if best_path else {}
-    artifacts.update(datamodule.write_artifacts(output_dir))
+    artifacts.update(write_data_files(datamodule, output_dir))
     if cfg.get("backbone_export_path"):
         # A plain ResNet18 state dict: exactly what `model.weights=<file>` loads in a later run.
         export_path = Path(cfg.backbone_export_path)

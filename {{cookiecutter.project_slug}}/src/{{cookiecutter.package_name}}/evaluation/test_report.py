@@ -6,6 +6,8 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from ..reporting.data_description import describe_data
+from ..reporting.data_fingerprint import data_fingerprint
 from ..reporting.model_card import write_model_card
 from .bootstrap import confidence_intervals
 from .fairness import fairness_markdown, fairness_report, write_fairness
@@ -73,7 +75,10 @@ def report_test_split(
         fairness = fairness_report(predictions, datamodule.test_examples()[sensitive], report.min_group_size)
         files["Fairness"] = write_fairness(fairness, output_dir)
         evaluation["fairness"] = fairness_markdown(fairness)
-    data = {**datamodule.describe(), "fingerprint": record.content.get("data") or datamodule.fingerprint()}
+    data = {
+        **describe_data(datamodule),
+        "fingerprint": record.content.get("data") or data_fingerprint(datamodule),
+    }
     files["Model card"] = write_model_card(
         output_dir,
         OmegaConf.to_container(cfg.model_card, resolve=True),

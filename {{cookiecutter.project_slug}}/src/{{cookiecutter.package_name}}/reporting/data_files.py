@@ -1,0 +1,25 @@
+"""Files describing the data, written into a run directory: for tables, `data_summary.json` (rows,
+column types, gaps, cleaning counts, the target's distribution) and `preprocessing.json` (the fitted
+preprocessing, as in the checkpoint)."""
+
+import json
+from pathlib import Path
+
+SUMMARY_FILE = "data_summary.json"
+PREPROCESSING_FILE = "preprocessing.json"
+
+
+def write_data_files(datamodule, output_dir: Path) -> dict[str, Path]:
+    """Writes the files of a set-up data module (none for images); returns {label: path}."""
+    if datamodule.kind != "table":
+        return {}
+    description = datamodule.description()
+    files = {
+        "Data summary": (SUMMARY_FILE, description["summary"]),
+        "Preprocessing": (PREPROCESSING_FILE, description["preprocessing"]),
+    }
+    written = {}
+    for label, (name, content) in files.items():
+        written[label] = Path(output_dir) / name
+        written[label].write_text(json.dumps(content, indent=2) + "\n")
+    return written
