@@ -43,7 +43,10 @@ def evaluate_checkpoint(cfg: DictConfig, record) -> dict[str, float]:
         report_test_split,
     )
     from {{ cookiecutter.package_name }}.reporting.data_files import write_data_files
-    from {{ cookiecutter.package_name }}.reporting.data_fingerprint import data_fingerprint, file_fingerprint
+    from {{ cookiecutter.package_name }}.reporting.data_fingerprint import (
+        data_fingerprint,
+        file_fingerprint,
+    )
     from {{ cookiecutter.package_name }}.utils.accelerators import require_accelerator
     from {{ cookiecutter.package_name }}.utils.checkpoints import resolve_checkpoint
     from {{ cookiecutter.package_name }}.utils.instantiate import instantiate_loggers

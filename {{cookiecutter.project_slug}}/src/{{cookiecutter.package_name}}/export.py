@@ -46,7 +46,10 @@ def export_checkpoint(cfg: DictConfig, record) -> Path:
     )
     from {{ cookiecutter.package_name }}.deployment.input_schema import input_schema
     from {{ cookiecutter.package_name }}.deployment.onnx_graph import export_onnx, max_difference
-    from {{ cookiecutter.package_name }}.reporting.data_fingerprint import data_fingerprint, file_fingerprint
+    from {{ cookiecutter.package_name }}.reporting.data_fingerprint import (
+        data_fingerprint,
+        file_fingerprint,
+    )
     from {{ cookiecutter.package_name }}.reporting.model_card import MODEL_CARD_FILE
     from {{ cookiecutter.package_name }}.utils.checkpoints import resolve_checkpoint
     from {{ cookiecutter.package_name }}.utils.run_artifacts import write_json
