@@ -8,34 +8,14 @@ from ..data.digits import DIGIT_SIZE, MAX_PIXEL_VALUE
 from ..data.feature_recipes import feature_recipe
 
 
-def digits_schema(description: dict[str, Any]) -> dict[str, Any]:
-    """An 8x8 greyscale digit, processed as in training."""
+def image_schema(description: dict[str, Any], recipe: str, **steps: Any) -> dict[str, Any]:
+    """An image as the bundle's preprocessing takes it: `recipe` with its `steps`, then the size and the
+    normalisation of training."""
     size = description["image_size"]
     return {
         "kind": "image",
         "shape": [3, size, size],
-        "preprocessing": {
-            "recipe": "digits",
-            "source_size": DIGIT_SIZE,
-            "max_intensity": MAX_PIXEL_VALUE,
-            "image_size": size,
-            **description["normalisation"],
-        },
-    }
-
-
-def resized_image_schema(description: dict[str, Any]) -> dict[str, Any]:
-    """Any RGB image, resized and centre-cropped as in evaluation, then normalised."""
-    size = description["image_size"]
-    return {
-        "kind": "image",
-        "shape": [3, size, size],
-        "preprocessing": {
-            "recipe": "resize_centre_crop",
-            "resize": description["eval_resize"],
-            "image_size": size,
-            **description["normalisation"],
-        },
+        "preprocessing": {"recipe": recipe, **steps, "image_size": size, **description["normalisation"]},
     }
 
 
@@ -67,6 +47,7 @@ def input_schema(datamodule) -> dict[str, Any]:
     description = datamodule.description()
     if description["kind"] == "table":
         return table_schema(description, datamodule.feature_fn)
-    if description["kind"] == "digits":
-        return digits_schema(description)
-    return resized_image_schema(description)
+    if description["kind"] == "digits":  # an 8x8 greyscale digit, processed as in training
+        return image_schema(description, "digits", source_size=DIGIT_SIZE, max_intensity=MAX_PIXEL_VALUE)
+    # Any RGB image, resized and centre-cropped as in evaluation.
+    return image_schema(description, "resize_centre_crop", resize=description["eval_resize"])
