@@ -12,9 +12,9 @@ from sklearn.datasets import load_breast_cancer, load_digits
 from tests.conftest import best_checkpoint_of, export_bundle, train_tiny
 
 from {{ cookiecutter.package_name }}.data.digits import MAX_PIXEL_VALUE, DigitsDataModule
+from {{ cookiecutter.package_name }}.data.feature_recipes import feature_recipe
 from {{ cookiecutter.package_name }}.data.image_files import NOT_AN_IMAGE
 from {{ cookiecutter.package_name }}.deployment.bundle import load_model, read_json
-from {{ cookiecutter.package_name }}.deployment.features import feature_recipe
 from {{ cookiecutter.package_name }}.eval import evaluate
 from {{ cookiecutter.package_name }}.predict import predict
 

@@ -12,8 +12,8 @@ from hydra.utils import get_class, instantiate
 from omegaconf import DictConfig
 
 from .config_checks import ConfigError, TrainSchema, check_startup
-from .data.fingerprint import file_fingerprint
 from .models.base import TrainedModel
+from .reporting.data_fingerprint import data_fingerprint, file_fingerprint
 from .reporting.run_record import RunRecord, recorded_run
 from .utils.checkpoints import resolve_checkpoint
 from .utils.lightning_noise import quiet_lightning
@@ -54,7 +54,7 @@ def load_trained_model(cfg: DictConfig, record: RunRecord, verb: str) -> Trained
     )
     datamodule = instantiate(cfg.data, **model.data_arguments())
     if record.enabled:
-        record.update(data=datamodule.fingerprint())
+        record.update(data=data_fingerprint(datamodule))
     data_classes = datamodule.model_arguments().get("class_names")
     if model.hparams.class_names != data_classes:
         raise ConfigError(

@@ -11,6 +11,10 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 # <root>/src/<package>/ and the configs next to it at <root>/configs/.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = PROJECT_ROOT / "configs"
+# Lightning's own settings of a learning-rate scheduler, which `configs/scheduler/` keeps next to the
+# scheduler's arguments: step it every `interval` ("epoch" or "step"), and the metric ReduceLROnPlateau
+# watches (`monitor`). The model takes them out before it builds the scheduler (models/base.py).
+LIGHTNING_SCHEDULER_KEYS = ("interval", "monitor")
 
 
 def unique_run_suffix() -> str:

@@ -28,6 +28,8 @@ from hydra.utils import get_object
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from .config import LIGHTNING_SCHEDULER_KEYS
+
 PLAIN_TYPES = (int, float, bool, str)
 MONITOR_MODES = ("min", "max")
 
@@ -265,9 +267,6 @@ def keys_beside_arguments(path: str) -> tuple[str, ...]:
     Lightning's `interval` and `monitor` beside a learning-rate scheduler's (`configs/scheduler/`)."""
     if path != "model.scheduler":
         return ()
-    # Imported here: the module loads PyTorch, which `--help` and `--cfg job` never wait for.
-    from .models.base import LIGHTNING_SCHEDULER_KEYS
-
     return LIGHTNING_SCHEDULER_KEYS
 
 

@@ -33,6 +33,7 @@ def export(cfg: DictConfig) -> Path:
     from {{ cookiecutter.package_name }}.config_checks import ExportSchema
     from {{ cookiecutter.package_name }}.deployment import bundle
     from {{ cookiecutter.package_name }}.deployment.decision import write_decision_policy
+    from {{ cookiecutter.package_name }}.deployment.input_schema import input_schema
     from {{ cookiecutter.package_name }}.deployment.onnx_graph import export_onnx, max_difference
     from {{ cookiecutter.package_name }}.run_directory import METRICS, MODEL_CARD, write_json
 
@@ -51,7 +52,7 @@ def export(cfg: DictConfig) -> Path:
         parent = destination.parent if destination.parent.exists() else None
         with tempfile.TemporaryDirectory(dir=parent) as work:
             work = Path(work)
-            bundle.write_weights_and_config(model, datamodule.input_schema(), work)
+            bundle.write_weights_and_config(model, input_schema(datamodule), work)
             export_onnx(model, held_out[:2], work / bundle.ONNX_FILE)
             difference = max_difference(work / bundle.ONNX_FILE, model, held_out)
             parity = {"parity_examples": len(held_out), "max_abs_difference": difference}

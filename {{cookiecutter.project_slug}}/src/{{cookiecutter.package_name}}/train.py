@@ -33,6 +33,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     from {{ cookiecutter.package_name }}.config_checks import check_monitor
     from {{ cookiecutter.package_name }}.models.backbones import save_backbone
     from {{ cookiecutter.package_name }}.models.baselines import compare_baselines
+    from {{ cookiecutter.package_name }}.reporting.data_fingerprint import data_fingerprint
     from {{ cookiecutter.package_name }}.reporting.test_report import (
         TestedModel,
         to_floats,
@@ -63,7 +64,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
         model = instantiate(cfg.model, **datamodule.model_arguments())
         check_monitor(cfg.get("monitor"), model)
         if record.enabled:
-            record.update(data=datamodule.fingerprint())
+            record.update(data=data_fingerprint(datamodule))
         callbacks = instantiate_callbacks(cfg.get("callbacks")) + trial_pruning(cfg)
         trainer = instantiate(cfg.trainer, callbacks=callbacks, logger=instantiate_loggers(cfg.get("logger")))
         check_run_outputs([Path(c.dirpath) for c in callbacks if getattr(c, "dirpath", None)], model)

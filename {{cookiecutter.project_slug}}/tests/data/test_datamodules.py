@@ -1,5 +1,6 @@
 """Splits are seeded, stratified and leak-free; bad data locations fail with a clear message."""
 
+import json
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.error import URLError
@@ -44,6 +45,19 @@ def test_digit_subsets_are_relabelled_from_zero():
     labels = split_labels(datamodule)
     assert datamodule.class_names == ["5", "6", "7", "8", "9"]
     assert set(labels["train"]) == {0, 1, 2, 3, 4}
+
+
+def test_descriptions_are_plain_values_that_add_up(image_folder):
+    for datamodule in (
+        DigitsDataModule(classes=[0, 1, 2]),
+        ImageFolderDataModule(str(image_folder), image_size=32, num_workers=0),
+    ):
+        datamodule.setup("fit")
+        description = datamodule.description()
+        assert json.loads(json.dumps(description)) == description  # for reports and bundles, as they are
+        for split, size in description["split_sizes"].items():
+            assert sum(description["class_counts"][split].values()) == size
+            assert list(description["class_counts"][split]) == datamodule.class_names
 
 
 def test_digit_subsets_need_two_real_digits():

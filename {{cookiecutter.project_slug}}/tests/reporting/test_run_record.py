@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.data.fingerprint import (
+from {{ cookiecutter.package_name }}.reporting.data_fingerprint import (
     file_fingerprint,
     folder_fingerprint,
     frame_sha256,

@@ -2,7 +2,6 @@
 
 import itertools
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
@@ -43,6 +42,10 @@ def already_a_batch(batch: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, ...]
 class SplitDataModule(LightningDataModule):
     """Subclasses fill `train_set`, `val_set` and `test_set` in `setup` and say what the model needs."""
 
+    # Which source this is ("digits", "table", ...): reporting and deployment look up how to fingerprint,
+    # describe and serve the data by it.
+    kind: str
+
     # Set when the loaders yield uint8 images, normalised once on the model's device (see `finish_batch`):
     # image data modules set it from their `normalise_on_device` argument.
     device_normalisation: Callable[[torch.Tensor], torch.Tensor] | None = None
@@ -75,26 +78,17 @@ class SplitDataModule(LightningDataModule):
         """Keyword arguments the model is built with (number of classes, input size, ...)."""
         raise NotImplementedError
 
-    def fingerprint(self) -> dict[str, Any]:
-        """What identifies the input data (source, size, content hash), for the run record."""
-        raise NotImplementedError
-
-    def describe(self) -> dict[str, Any]:
-        """Sizes (and class balance, where there are classes) of the splits, for the model card."""
-        return {"split_sizes": {name: len(getattr(self, f"{name}_set")) for name in SPLITS}}
-
-    def input_schema(self) -> dict[str, Any]:
-        """What one example looks like before preprocessing, and the preprocessing to apply, as JSON-ready
-        values: the contract of a model bundle (see `deployment/`)."""
-        raise NotImplementedError
+    def description(self) -> dict[str, Any]:
+        """Plain facts about the set-up data: its `kind`, split sizes and what each kind adds. The layers
+        after training (run record, model card, bundle) describe the data from these in their own terms."""
+        return {
+            "kind": self.kind,
+            "split_sizes": {name: len(getattr(self, f"{name}_set")) for name in SPLITS},
+        }
 
     def test_examples(self) -> "pd.DataFrame | None":
         """What identifies each test example (a table's columns, an image's file), in test order."""
         return None
-
-    def write_artifacts(self, output_dir: Path) -> dict[str, Path]:
-        """Files describing the data, written into a run directory; {label: path}."""
-        return {}
 
     def _loader(self, dataset: Dataset | None, shuffle: bool) -> DataLoader:
         if dataset is None:
@@ -159,7 +153,11 @@ class SplitDataModule(LightningDataModule):
 
 
 class ClassificationDataModule(SplitDataModule):
-    """Image classification data: subclasses name their classes."""
+    """Image classification data: subclasses name their classes and say how big their images are, and
+    with which mean and standard deviation (`normalisation`) they are standardised."""
+
+    image_size: int
+    normalisation: dict[str, Any] | None
 
     @property
     def class_names(self) -> list[str]:
@@ -172,11 +170,17 @@ class ClassificationDataModule(SplitDataModule):
     def model_arguments(self) -> dict[str, Any]:
         return {"num_classes": self.num_classes, "class_names": self.class_names}
 
-    def describe(self) -> dict[str, Any]:
+    def description(self) -> dict[str, Any]:
+        """Adds the examples of each class in each split, and the images' size and normalisation."""
         counts = {}
         for name in SPLITS:
             per_class = torch.bincount(
                 torch.tensor(labels_of(getattr(self, f"{name}_set"))), minlength=self.num_classes
             )
             counts[name] = dict(zip(self.class_names, per_class.tolist(), strict=True))
-        return {**super().describe(), "class_counts": counts}
+        return {
+            **super().description(),
+            "class_counts": counts,
+            "image_size": self.image_size,
+            "normalisation": self.normalisation,
+        }

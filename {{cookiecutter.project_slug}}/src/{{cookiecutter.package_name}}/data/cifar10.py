@@ -9,7 +9,6 @@ from torchvision.datasets import CIFAR10
 from torchvision.transforms import v2
 
 from .base import ClassificationDataModule
-from .fingerprint import folder_fingerprint
 from .splits import stratified_holdout
 from .transforms import DeviceNormalisation, final_steps
 
@@ -34,6 +33,10 @@ def eval_transform(normalise: bool = True) -> v2.Compose:
 
 
 class CIFAR10DataModule(ClassificationDataModule):
+    kind = "cifar10"
+    image_size = 32
+    normalisation = {"mean": list(CIFAR10_MEAN), "std": list(CIFAR10_STD)}
+
     def __init__(
         self,
         data_dir: str,
@@ -67,28 +70,14 @@ class CIFAR10DataModule(ClassificationDataModule):
                 "(giving cifar-10-batches-py/), or train on the bundled data with data=digits."
             ) from error
 
-    def input_schema(self) -> dict[str, Any]:
-        """What a prediction needs: a 32x32 RGB image, normalised as in training."""
-        return {
-            "kind": "image",
-            "shape": [3, 32, 32],
-            "preprocessing": {
-                "recipe": "resize_centre_crop",
-                "resize": 32,
-                "image_size": 32,
-                "mean": list(CIFAR10_MEAN),
-                "std": list(CIFAR10_STD),
-            },
-        }
+    @property
+    def files_dir(self) -> Path:
+        """The folder of the dataset's files, as torchvision extracts them."""
+        return self.data_dir / CIFAR10.base_folder
 
-    def describe(self) -> dict[str, Any]:
-        preprocessing = (
-            "training: random crop (padding 4) and horizontal flip; CIFAR-10 mean/std normalisation"
-        )
-        return {**super().describe(), "source": "CIFAR-10 (torchvision)", "preprocessing": preprocessing}
-
-    def fingerprint(self) -> dict[str, Any]:
-        return {"dataset": "CIFAR-10", **folder_fingerprint(self.data_dir / CIFAR10.base_folder)}
+    def description(self) -> dict[str, Any]:
+        """Adds the size evaluation resizes to: the images' own, as they need no crop."""
+        return {**super().description(), "eval_resize": self.image_size}
 
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:

@@ -1,17 +1,17 @@
 """scikit-learn's bundled handwritten digits: 1,797 8x8 greyscale images, available offline."""
 
 from collections.abc import Sequence
-from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812
 from sklearn.datasets import load_digits
 from torch.utils.data import TensorDataset
 
 from .base import ClassificationDataModule
-from .fingerprint import arrays_sha256
 from .splits import stratified_split
 
+DIGIT_SIZE = 8  # pixels, in each direction
 MAX_PIXEL_VALUE = 16.0  # the digits' intensities run from 0 to 16
 
 
@@ -21,6 +21,8 @@ class DigitsDataModule(ClassificationDataModule):
     `classes` keeps a subset of the digits (e.g. [0, 1, 2, 3, 4]); their labels become 0..k-1 in that
     order, which is what the transfer-learning experiments use to make two different tasks.
     """
+
+    kind = "digits"
 
     def __init__(
         self,
@@ -51,49 +53,20 @@ class DigitsDataModule(ClassificationDataModule):
     def class_names(self) -> list[str]:
         return [str(c) for c in self.classes]
 
-    def fingerprint(self) -> dict[str, Any]:
+    @staticmethod
+    def load() -> tuple[np.ndarray, np.ndarray]:
+        """All 1,797 digits as read: (N, DIGIT_SIZE, DIGIT_SIZE) intensities and (N,) digits."""
         digits = load_digits()
-        return {
-            "dataset": "scikit-learn digits",
-            "samples": len(digits.target),
-            "classes": self.classes,
-            "sha256": arrays_sha256(digits.images, digits.target),
-        }
-
-    def input_schema(self) -> dict[str, Any]:
-        """What a prediction needs: an 8x8 greyscale digit, processed as in training."""
-        self.setup()
-        return {
-            "kind": "image",
-            "shape": [3, self.image_size, self.image_size],
-            "preprocessing": {
-                "recipe": "digits",
-                "source_size": 8,
-                "max_intensity": MAX_PIXEL_VALUE,
-                "image_size": self.image_size,
-                **self.normalisation,
-            },
-        }
-
-    def describe(self) -> dict[str, Any]:
-        preprocessing = (
-            f"intensities scaled to [0, 1], upsampled to {self.image_size}x{self.image_size} and repeated "
-            "over 3 channels, then standardised with the training split's mean and standard deviation"
-        )
-        return {
-            **super().describe(),
-            "source": "scikit-learn's bundled digits",
-            "preprocessing": preprocessing,
-        }
+        return digits.images, digits.target
 
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:
             return
-        digits = load_digits()
-        keep = [i for i, target in enumerate(digits.target) if target in self.classes]
+        all_images, all_digits = self.load()
+        keep = [i for i, digit in enumerate(all_digits) if digit in self.classes]
         label_of_digit = {digit: label for label, digit in enumerate(self.classes)}
-        labels = torch.tensor([label_of_digit[int(digits.target[i])] for i in keep])
-        images = self._to_network_input(torch.tensor(digits.images[keep], dtype=torch.float32))
+        labels = torch.tensor([label_of_digit[int(all_digits[i])] for i in keep])
+        images = self._to_network_input(torch.tensor(all_images[keep], dtype=torch.float32))
         train, val, test = stratified_split(
             labels.tolist(), self.val_fraction, self.test_fraction, self.split_seed
         )
@@ -106,7 +79,7 @@ class DigitsDataModule(ClassificationDataModule):
         self.test_set = TensorDataset(images[test], labels[test])
 
     def _to_network_input(self, images: torch.Tensor) -> torch.Tensor:
-        """(N, 8, 8) intensities -> (N, 3, image_size, image_size) in [0, 1]."""
+        """(N, DIGIT_SIZE, DIGIT_SIZE) intensities -> (N, 3, image_size, image_size) in [0, 1]."""
         images = (images / MAX_PIXEL_VALUE).unsqueeze(1)
         images = F.interpolate(images, size=self.image_size, mode="bilinear", align_corners=False)
         return images.expand(-1, 3, -1, -1).contiguous()

@@ -16,7 +16,6 @@ from torchvision.datasets import ImageFolder
 from torchvision.datasets.folder import IMG_EXTENSIONS
 
 from .base import ClassificationDataModule
-from .fingerprint import folder_fingerprint
 from .image_files import load_rgb, scan_images
 from .splits import stratified_split
 from .transforms import (
@@ -45,6 +44,9 @@ class BadImageFilesError(ValueError):
 
 
 class ImageFolderDataModule(ClassificationDataModule):
+    kind = "image_folder"
+    normalisation = {"mean": list(IMAGENET_MEAN), "std": list(IMAGENET_STD)}
+
     def __init__(
         self,
         data_dir: str,
@@ -135,44 +137,18 @@ class ImageFolderDataModule(ClassificationDataModule):
                 "remove the empty folder."
             ) from None
 
-    def input_schema(self) -> dict[str, Any]:
-        """What a prediction needs: any RGB image, resized and cropped as in evaluation."""
+    def description(self) -> dict[str, Any]:
+        """Adds the folder, and the size evaluation resizes to before its centre crop."""
         return {
-            "kind": "image",
-            "shape": [3, self.image_size, self.image_size],
-            "preprocessing": {
-                "recipe": "resize_centre_crop",
-                "resize": eval_resize(self.image_size),
-                "image_size": self.image_size,
-                "mean": list(IMAGENET_MEAN),
-                "std": list(IMAGENET_STD),
-            },
-        }
-
-    def describe(self) -> dict[str, Any]:
-        preprocessing = (
-            f"training: random resized crop to {self.image_size} px and horizontal flip; evaluation: resize "
-            f"and centre crop to {self.image_size} px; ImageNet mean/std normalisation"
-        )
-        return {
-            **super().describe(),
-            "source": f"image folder {self.data_dir.resolve()}",
-            "preprocessing": preprocessing,
+            **super().description(),
+            "data_dir": str(self.data_dir.resolve()),
+            "eval_resize": eval_resize(self.image_size),
         }
 
     def test_examples(self) -> pd.DataFrame:
         subset = isinstance(self.test_set, Subset)
         files = [path for path, _ in (self.test_set.dataset if subset else self.test_set).samples]
         return pd.DataFrame({"file": [files[i] for i in self.test_set.indices] if subset else files})
-
-    def fingerprint(self) -> dict[str, Any]:
-        self._check_data_dir()
-        return {
-            "dataset": "image folder",
-            **folder_fingerprint(self.data_dir),
-            "unreadable_files": len(self.bad_files),  # scans, and stops the run on any unless skipped
-            "on_bad_file": self.on_bad_file,
-        }
 
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:

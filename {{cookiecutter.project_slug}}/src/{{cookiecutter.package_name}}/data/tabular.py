@@ -6,7 +6,6 @@ preprocessing on the training rows only -> transform all three splits. Configure
 `configs/data/tabular.yaml`; nothing here needs editing for a new table.
 """
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,6 @@ import torch
 from torch.utils.data import TensorDataset
 
 from .base import SplitDataModule
-from .fingerprint import file_fingerprint, frame_sha256
 from .splits import random_split, stratified_split
 from .tabular_cleaning import CleanTable, clean_table
 from .tabular_columns import as_categories
@@ -24,8 +22,6 @@ from .tabular_io import read_table
 from .tabular_preprocessing import CLASSIFICATION, TabularPreprocessor
 
 SPLITS = ("train", "val", "test")
-SUMMARY_FILE = "data_summary.json"
-PREPROCESSING_FILE = "preprocessing.json"
 MIN_ROWS_PER_CLASS = 3  # one for each split
 
 
@@ -35,6 +31,8 @@ class TabularDataModule(SplitDataModule):
     `preprocessing` is a saved preprocessing state (from a checkpoint): given, it is used instead of
     fitting a new one, so evaluation transforms the data exactly as training did.
     """
+
+    kind = "table"
 
     def __init__(
         self,
@@ -79,6 +77,7 @@ class TabularDataModule(SplitDataModule):
         self.preprocessor: TabularPreprocessor | None = None
         # The clean rows of each split, every column kept (the sensitive ones for fairness analysis).
         self.frames: dict[str, pd.DataFrame] = {}
+        self.read_columns: list[str] = []  # the table's columns as read, before the feature function
         self.summary: dict[str, Any] = {}
 
     def load(self) -> pd.DataFrame:
@@ -87,8 +86,10 @@ class TabularDataModule(SplitDataModule):
     def setup(self, stage: str | None = None) -> None:
         if self.preprocessor is not None:
             return
+        read = self.load()
+        self.read_columns = list(read.columns)
         table = clean_table(
-            self.load(),
+            read,
             self.target,
             task=self.task,
             features=self.features,
@@ -180,60 +181,24 @@ class TabularDataModule(SplitDataModule):
             "preprocessing": self.preprocessor.state_dict(),
         }
 
-    def _source_name(self) -> str:
+    def source_name(self) -> str:
+        """A bundled table's name: its loader's module and function."""
         function = getattr(self.source, "func", self.source)  # a Hydra `_partial_` is a functools.partial
         return f"{function.__module__}.{function.__qualname__}"
 
-    def describe(self) -> dict[str, Any]:
-        impute = self.preprocessor.state["impute"]
-        preprocessing = (
-            f"numeric columns: {impute['numeric']} imputation and standard scaling; categorical columns: "
-            f"{impute['categorical'].replace('_', ' ')} imputation and one-hot encoding; fitted on the "
-            "training split only (preprocessing.json)"
-        )
-        return {**self.summary, "split_sizes": self.summary["split_rows"], "preprocessing": preprocessing}
-
-    def input_schema(self) -> dict[str, Any]:
-        """One record per row, keyed by the original column names; categories as seen in training."""
-        self.setup()
-        fitted = self.preprocessor.state["fitted"]
-        categories = dict(zip(fitted["categorical"], fitted["categories"], strict=True))
-        columns = [
-            {"name": name, "type": kind, **({"categories": categories[name]} if name in categories else {})}
-            for name, kind in self.preprocessor.column_types.items()
-        ]
-        schema = {"kind": "table", "columns": columns, "target": self.target, "task": self.preprocessor.task}
-        if self.feature_fn is not None:
-            from ..deployment.features import feature_recipe
-
-            # Rows arrive as they are read; the bundle derives the engineered columns itself.
-            raw = set(self.load().columns)
-            schema["columns"] = [column for column in columns if column["name"] in raw]
-            schema["features"] = feature_recipe(self.feature_fn)
-        return schema
+    def description(self) -> dict[str, Any]:
+        """Adds the `summary` (source, columns, cleaning counts, target distribution), the fitted
+        `preprocessing` (its column types, target, task and categories) and the columns as read."""
+        return {
+            **super().description(),
+            "summary": self.summary,
+            "preprocessing": self.preprocessor.state_dict(),
+            "read_columns": self.read_columns,
+        }
 
     def test_examples(self) -> pd.DataFrame:
         """The test rows as read (sensitive columns included), without the target."""
         return self.frames["test"].drop(columns=[self.target])
-
-    def fingerprint(self) -> dict[str, Any]:
-        """The file's hash, or for a bundled table its loader's name and a hash of its rows."""
-        if self.path is not None:
-            return {"dataset": "table file", **file_fingerprint(self.path)}
-        frame = self.load()
-        return {"dataset": self._source_name(), "rows": len(frame), "sha256": frame_sha256(frame)}
-
-    def write_artifacts(self, output_dir: Path) -> dict[str, Path]:
-        """`data_summary.json` and `preprocessing.json` (the fitted preprocessing, as in the checkpoint)."""
-        files = {
-            "Data summary": (SUMMARY_FILE, self.summary),
-            "Preprocessing": (PREPROCESSING_FILE, self.preprocessor.state_dict()),
-        }
-        written = {}
-        for label, (name, content) in files.items():
-            written[label] = Path(output_dir) / name
-            written[label].write_text(json.dumps(content, indent=2) + "\n")
-        return written
 
     def _summarise(self, table: CleanTable) -> dict[str, Any]:
         frame = table.frame
@@ -243,7 +208,7 @@ class TabularDataModule(SplitDataModule):
         else:
             distribution = {key: float(value) for key, value in target.describe().items()}
         return {
-            "source": str(Path(self.path).resolve()) if self.path else self._source_name(),
+            "source": str(Path(self.path).resolve()) if self.path else self.source_name(),
             "target": self.target,
             "task": table.task,
             "rows": len(frame),

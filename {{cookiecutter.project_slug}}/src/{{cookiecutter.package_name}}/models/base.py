@@ -23,17 +23,13 @@ from lightning.pytorch import LightningModule
 from torchmetrics import MeanMetric, MetricCollection
 from torchmetrics.classification import MulticlassConfusionMatrix
 
+from ..config import LIGHTNING_SCHEDULER_KEYS
 from .hparams import as_plain_dict
 
 # The settings of the metrics updated at every training and validation step. The data modules already made
 # every label a class index below the number of classes; checking each batch again (`torch.unique` over
 # its labels) would make every step wait for the device.
 FIT_METRICS = {"validate_args": False}
-
-# Lightning's own settings of a learning-rate scheduler, which `configs/scheduler/` keeps next to the
-# scheduler's arguments: step it every `interval` ("epoch" or "step"), and the metric ReduceLROnPlateau
-# watches (`monitor`). They are taken out before the scheduler is built.
-LIGHTNING_SCHEDULER_KEYS = ("interval", "monitor")
 
 
 def optimization_hyperparameters(optimizer: Mapping, scheduler: Mapping | None) -> dict[str, dict | None]:

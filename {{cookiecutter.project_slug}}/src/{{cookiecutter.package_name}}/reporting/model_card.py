@@ -134,9 +134,9 @@ def write_model_card(
     record: Mapping[str, Any],
     scrub=str,
 ) -> Path:
-    """`data`: the DataModule's `describe()` plus `fingerprint`; `evaluation`: `test_metrics`,
-    `intervals`, `baselines`, `resamples`, `confidence_level`, `fairness` (markdown) and `entry_point`;
-    `record`: the run record's content; `scrub` masks secrets in the finished text."""
+    """`data`: `describe_data(datamodule)` (data_description.py) plus `fingerprint`; `evaluation`:
+    `test_metrics`, `intervals`, `baselines`, `resamples`, `confidence_level`, `fairness` (markdown) and
+    `entry_point`; `record`: the run record's content; `scrub` masks secrets in the finished text."""
     test_metrics = evaluation["test_metrics"]
     fingerprint = data["fingerprint"]
     dataset = str(fingerprint.get("dataset", "dataset"))

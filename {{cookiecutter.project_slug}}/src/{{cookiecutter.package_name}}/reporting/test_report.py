@@ -21,6 +21,9 @@ from ..models.base import TrainedModel
 from ..run_directory import CONFUSION_MATRIX, METRICS, write_json
 from .console import print_comparison, print_summary
 from .dashboard import build_report
+from .data_description import describe_data
+from .data_files import write_data_files
+from .data_fingerprint import data_fingerprint
 from .model_card import write_model_card
 from .run_record import RunRecord
 
@@ -60,7 +63,7 @@ def write_test_report(
     """Write the report of `tested` into `cfg.paths.output_dir` and print its summary, listing `files` (what
     the caller wrote: checkpoints, weights) with the report's own. `explain`: add the explanations."""
     output_dir = Path(cfg.paths.output_dir)
-    written = {**files, **tested.datamodule.write_artifacts(output_dir)}
+    written = {**files, **write_data_files(tested.datamodule, output_dir)}
     evaluation_files, intervals = write_evaluation(cfg, tested, record, entry_point)
     written.update(evaluation_files)
     if explain:
@@ -120,7 +123,10 @@ def write_evaluation(
         fairness = fairness_report(predictions, datamodule.test_examples()[sensitive], report.min_group_size)
         files["Fairness"] = write_fairness(fairness, output_dir)
         evaluation["fairness"] = fairness_markdown(fairness)
-    data = {**datamodule.describe(), "fingerprint": record.content.get("data") or datamodule.fingerprint()}
+    data = {
+        **describe_data(datamodule),
+        "fingerprint": record.content.get("data") or data_fingerprint(datamodule),
+    }
     files["Model card"] = write_model_card(
         output_dir,
         OmegaConf.to_container(cfg.model_card, resolve=True),

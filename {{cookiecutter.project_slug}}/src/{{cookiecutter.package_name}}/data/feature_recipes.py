@@ -1,8 +1,9 @@
-"""Feature functions (`data.feature_fn`) carried by a bundle as data, and replayed when it predicts.
+"""Feature functions (`data.feature_fn`) as data: a recipe (the function's name and arguments) that a
+model bundle carries, replayed when it predicts.
 
-A bundle holds no code. It names the function and its arguments; only a public function of this
-project's `data/features.py` can be replayed, looked up by name there, so a bundle can never make the
-service run code of its own choosing.
+A recipe holds no code. Only a public function of this project's `data/features.py` can be replayed,
+looked up by name there, so a bundle can never make the service run code of its own choosing. This
+machinery lives apart from `features.py` so that every public function there is one of yours.
 """
 
 import inspect
@@ -12,7 +13,7 @@ from typing import Any
 import pandas as pd
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
-from ..data import features as feature_functions
+from . import features as feature_functions
 
 
 class FeatureFunctionError(ValueError):
