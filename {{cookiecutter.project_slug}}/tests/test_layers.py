@@ -37,6 +37,12 @@ def lint_imports(project: Path) -> subprocess.CompletedProcess:
     )
 
 
+def test_the_package_keeps_every_contract(project_copy):
+    result = lint_imports(project_copy)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
 def test_data_importing_reporting_breaks_the_layers(project_copy):
     (project_copy / "src" / PACKAGE / "data" / "upward.py").write_text("from ..reporting import model_card\n")
     result = lint_imports(project_copy)
