@@ -6,11 +6,12 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
+
 from benchmarks.measure import Comparison, at_most, interleaved_medians
 from benchmarks.run import BENCHMARKS, table
 from benchmarks.step_timer import seconds_per_step
-
-from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
 
 NAMES = {"train_step_resnet18", "train_step_mlp", "startup", "ddp_step", "serve_rps", "dataloader"}
 

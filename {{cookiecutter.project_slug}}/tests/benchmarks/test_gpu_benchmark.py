@@ -11,17 +11,18 @@ from types import SimpleNamespace
 
 import pytest
 import torch
+
+from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
+from {{ cookiecutter.package_name }}.config_checks import check_config
+from {{ cookiecutter.package_name }}.data.digits import DigitsDataModule
+from {{ cookiecutter.package_name }}.models.image_classifier import ImageClassifier
+
+from benchmarks import gpu_fast_path, train_steps
 from benchmarks.device_data import DevicePermutations, DigitsOnDevice
 from benchmarks.flop_ceiling import ceiling_images_per_second, gflop_per_image, peak_tflops
 from benchmarks.gpu_fast_path import QUICK, data_overrides, fast_path_overrides
 from benchmarks.step_timer import StepTimer, synchronize, synchronizing_at, window_edges
 from benchmarks.train_steps import run_config
-
-from benchmarks import gpu_fast_path, train_steps
-from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
-from {{ cookiecutter.package_name }}.config_checks import check_config
-from {{ cookiecutter.package_name }}.data.digits import DigitsDataModule
-from {{ cookiecutter.package_name }}.models.image_classifier import ImageClassifier
 
 CUDA = torch.device("cuda")
 NAMES = ["gpu_fast_path_vs_hand_tuned", "gpu_fast_path_vs_pytorch_defaults", "gpu_fast_path_vs_flop_ceiling"]
