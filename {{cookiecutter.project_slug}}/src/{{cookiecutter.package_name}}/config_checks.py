@@ -1,6 +1,6 @@
 """Refuse a bad configuration at start-up, before any data is loaded or any compute is spent. Every verb
-(train, eval, explain, export) runs `check_startup` first; training also runs `check_monitor` once its
-model is built.
+(train, eval, explain, export, predict, serve) runs `check_startup` first; training also runs
+`check_monitor` once its model is built.
 
 Hydra already refuses an unknown option of a group (`model=resnet19`, listing the options) and a key that
 is not in the config (`trainer.max_epoch=3`). What it lets through, this module catches, naming the config
