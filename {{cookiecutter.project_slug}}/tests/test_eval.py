@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from {{ cookiecutter.package_name }}.errors import CheckpointError
 from {{ cookiecutter.package_name }}.eval import evaluate
 from {{ cookiecutter.package_name }}.train import train
 
@@ -52,6 +53,6 @@ def test_eval_without_a_checkpoint_says_how_to_pass_one(make_config):
 def test_eval_on_data_with_other_classes_is_an_error(make_config, trained_checkpoint):
     cfg = make_config("eval", f"ckpt_path={trained_checkpoint}", "data.classes=[0,1,2]")
     with pytest.raises(
-        ValueError, match=r"trained on classes \['0', '1', .*'9'\], but the data has \['0', '1', '2'\]"
+        CheckpointError, match=r"trained on classes \['0', '1', .*'9'\], but the data has \['0', '1', '2'\]"
     ):
         evaluate(cfg)

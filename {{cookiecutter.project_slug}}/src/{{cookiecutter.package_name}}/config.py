@@ -2,6 +2,7 @@
 
 import netrc
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -15,6 +16,22 @@ CONFIG_DIR = PROJECT_ROOT / "configs"
 # scheduler's arguments: step it every `interval` ("epoch" or "step"), and the metric ReduceLROnPlateau
 # watches (`monitor`). The model takes them out before it builds the scheduler (models/base.py).
 LIGHTNING_SCHEDULER_KEYS = ("interval", "monitor")
+
+
+# The verbs after training take their data and model options from the checkpoint's run
+# (reporting/run_configuration.py). A `data.x=...` or `model.x=...` on their command line may name a key that
+# the config they compose lacks (it starts from the digits data and ResNet18), so it is applied with Hydra's
+# `++` (set, or add if missing); the run's own section replaces that one anyway.
+VERBS_CONFIGURED_FROM_RUN = ("eval", "explain", "export")
+RUN_SECTION_OPTION = re.compile(r"^(data|model)\.[^=]+=")
+
+
+def with_run_options_forced(config_name: str, arguments: list[str]) -> list[str]:
+    """`arguments` of `python -m <package>.<config_name>`, with `++` before each data and model option of a
+    verb configured from its checkpoint's run."""
+    if config_name not in VERBS_CONFIGURED_FROM_RUN:
+        return arguments
+    return [f"++{argument}" if RUN_SECTION_OPTION.match(argument) else argument for argument in arguments]
 
 
 def unique_run_suffix() -> str:
@@ -81,15 +98,11 @@ def default_workers() -> int:
 
 
 def writable_dir(directory: str) -> str:
-    """`directory`, once it is known to be writable (created if needed); else a clear error with the fix."""
-    from .utils.output_checks import OutputDirectoryError, check_writable
+    """`directory`, once it is known to be writable (created if needed); else OutputDirectoryError with the
+    fix (raised inside Hydra's config resolution, it reaches the user as one message: cli.py)."""
+    from .utils.output_checks import check_writable
 
-    try:
-        check_writable(Path(directory))
-    except OutputDirectoryError as error:
-        # Raised inside Hydra's config resolution, an exception becomes pages of traceback that bury the
-        # message; this is the one line that says what to do.
-        raise SystemExit(f"Error: {error}") from None
+    check_writable(Path(directory))
     return directory
 
 
@@ -124,7 +137,9 @@ def compose_run_config(config_name: str, overrides: list[str], log_dir: Path) ->
     register_resolvers()
     with initialize_config_dir(str(CONFIG_DIR), version_base="1.3"):
         cfg = compose(
-            config_name, overrides=[*overrides, f"paths.log_dir={log_dir}"], return_hydra_config=True
+            config_name,
+            overrides=[*with_run_options_forced(config_name, overrides), f"paths.log_dir={log_dir}"],
+            return_hydra_config=True,
         )
     output_dir = Path(cfg.hydra.run.dir)
     output_dir.mkdir(parents=True, exist_ok=True)

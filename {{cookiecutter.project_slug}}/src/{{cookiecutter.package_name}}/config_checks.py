@@ -29,13 +29,10 @@ from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from .config import LIGHTNING_SCHEDULER_KEYS
+from .errors import ConfigError
 
 PLAIN_TYPES = (int, float, bool, str)
 MONITOR_MODES = ("min", "max")
-
-
-class ConfigError(ValueError):
-    """The configuration cannot run; the message lists every problem found, each with its config path."""
 
 
 @dataclasses.dataclass

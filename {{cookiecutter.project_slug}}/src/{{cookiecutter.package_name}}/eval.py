@@ -4,20 +4,20 @@
 
 Writes `metrics.json` (with confidence intervals), `confusion_matrix.csv` for classes,
 `test_predictions.csv`, `MODEL_CARD.md` and `report.html` into the evaluation's run directory, as training
-does (reporting/test_report.py). Pass the same options as in training (`experiment=...`, `data=...`);
-`ckpt_path=last` takes the newest training run's last checkpoint. Tabular checkpoints carry their fitted
+does (reporting/test_report.py). The checkpoint is all it needs: `best` (the newest training run's tested
+checkpoint), `last`, a run directory (the checkpoint it tested) or a .ckpt file. The data and model come
+from the checkpoint's run (reporting/run_configuration.py), and options given here still win:
+`data.path=other.csv` evaluates the same model on another file. Tabular checkpoints carry their fitted
 preprocessing, which is applied as saved.
 """
 
 import logging
 from pathlib import Path
 
-import hydra
 from omegaconf import DictConfig
 
-from {{ cookiecutter.package_name }}.config import CONFIG_DIR, register_resolvers
+from {{ cookiecutter.package_name }}.cli import command
 
-register_resolvers()
 log = logging.getLogger(__name__)
 
 
@@ -28,7 +28,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     # Imported here so that `--help` and `--cfg job` answer without loading PyTorch.
     from hydra.utils import instantiate
 
-    from {{ cookiecutter.package_name }}.commands import load_trained_model, started_run
+    from {{ cookiecutter.package_name }}.commands import trained_run
     from {{ cookiecutter.package_name }}.reporting.test_report import (
         TestedModel,
         to_floats,
@@ -36,8 +36,7 @@ def evaluate(cfg: DictConfig) -> dict[str, float]:
     )
     from {{ cookiecutter.package_name }}.utils.instantiate import instantiate_loggers
 
-    with started_run(cfg) as record:
-        trained = load_trained_model(cfg, record, "eval")
+    with trained_run(cfg, "eval") as (record, trained):
         trainer = instantiate(cfg.trainer, logger=instantiate_loggers(cfg.get("logger")))
         trainer.test(trained.model, datamodule=trained.datamodule)
         metrics = to_floats(trainer.callback_metrics)
@@ -62,7 +61,7 @@ def training_progress(checkpoint: Path) -> dict[str, int]:
     return {"epochs": saved.get("epoch", 0) + 1, "steps": saved.get("global_step", 0)}
 
 
-@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="eval")
+@command("eval")
 def main(cfg: DictConfig) -> None:
     evaluate(cfg)
 

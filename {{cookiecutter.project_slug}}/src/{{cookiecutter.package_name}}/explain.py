@@ -1,22 +1,20 @@
 """Explain a saved checkpoint:
 
-    python -m {{ cookiecutter.package_name }}.explain ckpt_path=... [experiment=...]
+    python -m {{ cookiecutter.package_name }}.explain ckpt_path=...
 
 Tables: SHAP values per original column (CSV, importance bar chart, beeswarm summary) and permutation
 importance as a cross-check. Images: Captum Integrated Gradients and saliency heat maps over test images,
 right and wrong. Written into the run directory's `explanations/`; training does the same at its end
-unless `explain.after_training=false`. Pass the same data options as in training.
+unless `explain.after_training=false`. The data and model come from the checkpoint's run, as for eval.
 """
 
 import logging
 from pathlib import Path
 
-import hydra
 from omegaconf import DictConfig
 
-from {{ cookiecutter.package_name }}.config import CONFIG_DIR, register_resolvers
+from {{ cookiecutter.package_name }}.cli import command
 
-register_resolvers()
 log = logging.getLogger(__name__)
 
 
@@ -25,12 +23,11 @@ def explain(cfg: DictConfig) -> dict[str, Path]:
 
     `run_record.json` in the run directory records the run, however it ends."""
     # Imported here so that `--help` and `--cfg job` answer without loading PyTorch.
-    from {{ cookiecutter.package_name }}.commands import load_trained_model, started_run
+    from {{ cookiecutter.package_name }}.commands import trained_run
     from {{ cookiecutter.package_name }}.interpretability.explain_run import explain_model
     from {{ cookiecutter.package_name }}.reporting.console import print_summary
 
-    with started_run(cfg) as record:
-        trained = load_trained_model(cfg, record, "explain")
+    with trained_run(cfg, "explain") as (_, trained):
         trained.datamodule.setup()
         output_dir = Path(cfg.paths.output_dir)
         files = explain_model(
@@ -40,7 +37,7 @@ def explain(cfg: DictConfig) -> dict[str, Path]:
     return files
 
 
-@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="explain")
+@command("explain")
 def main(cfg: DictConfig) -> None:
     explain(cfg)
 

@@ -5,7 +5,8 @@
 The bundle (see `deployment/bundle.py`) holds safetensors weights, an ONNX graph with a dynamic batch
 axis, and the preprocessing, class names and input schema as JSON. Before the bundle is kept, ONNX
 Runtime's predictions are compared with PyTorch's on held-out test examples: above `export.tolerance`
-the export fails and leaves nothing behind. Pass the same data options as in training.
+the export fails and leaves nothing behind. The data and model come from the checkpoint's run, as for
+eval.
 """
 
 import logging
@@ -13,12 +14,12 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import hydra
 from omegaconf import DictConfig
 
-from {{ cookiecutter.package_name }}.config import CONFIG_DIR, register_resolvers
+from {{ cookiecutter.package_name }}.cli import command
 
-register_resolvers()
+from .errors import ExportError, OutputError
+
 log = logging.getLogger(__name__)
 
 
@@ -29,7 +30,7 @@ def export(cfg: DictConfig) -> Path:
     # Imported here so that `--help` and `--cfg job` answer without loading PyTorch.
     import torch
 
-    from {{ cookiecutter.package_name }}.commands import load_trained_model, started_run
+    from {{ cookiecutter.package_name }}.commands import trained_run
     from {{ cookiecutter.package_name }}.config_checks import ExportSchema
     from {{ cookiecutter.package_name }}.deployment import bundle
     from {{ cookiecutter.package_name }}.deployment.decision import write_decision_policy
@@ -37,11 +38,10 @@ def export(cfg: DictConfig) -> Path:
     from {{ cookiecutter.package_name }}.deployment.onnx_graph import export_onnx, max_difference
     from {{ cookiecutter.package_name }}.run_directory import METRICS, MODEL_CARD, write_json
 
-    with started_run(cfg, ExportSchema) as record:
-        destination = Path(cfg.output_dir)
-        if destination.exists() and any(destination.iterdir()):
-            raise FileExistsError(f"output_dir={destination} is not empty: choose a new folder or remove it.")
-        trained = load_trained_model(cfg, record, "export")
+    destination = Path(cfg.output_dir)
+    if destination.exists() and any(destination.iterdir()):
+        raise OutputError(f"output_dir={destination} is not empty: choose a new folder or remove it.")
+    with trained_run(cfg, "export", ExportSchema) as (record, trained):
         model, datamodule, checkpoint = trained.model.eval(), trained.datamodule, trained.checkpoint
         datamodule.setup()
         held_out = torch.cat([inputs for inputs, _ in datamodule.batches("test")])[
@@ -61,7 +61,7 @@ def export(cfg: DictConfig) -> Path:
                 work / bundle.REPORT_FILE,
             )
             if difference > cfg.export.tolerance:
-                raise ValueError(
+                raise ExportError(
                     f"ONNX Runtime's predictions differ from PyTorch's by up to {difference:.3g} on "
                     f"{len(held_out)} test examples, above export.tolerance={cfg.export.tolerance}: the "
                     "graph is not trustworthy; nothing was written. Report the model's layers to the ONNX "
@@ -92,7 +92,7 @@ def export(cfg: DictConfig) -> Path:
     return destination
 
 
-@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="export")
+@command("export")
 def main(cfg: DictConfig) -> None:
     export(cfg)
 

@@ -14,12 +14,12 @@ The preprocessing is the one saved in the bundle.
 import logging
 from pathlib import Path
 
-import hydra
 from omegaconf import DictConfig
 
-from {{ cookiecutter.package_name }}.config import CONFIG_DIR, register_resolvers
+from {{ cookiecutter.package_name }}.cli import command
 
-register_resolvers()
+from .errors import ConfigError
+
 log = logging.getLogger(__name__)
 WRITERS = {
     ".csv": lambda frame, path: frame.to_csv(path, index=False),
@@ -36,17 +36,19 @@ def predict(cfg: DictConfig) -> Path:
     check_startup(cfg, PredictSchema)
     for option in ("model_dir", "input", "output"):
         if not cfg.get(option):
-            raise ValueError(
+            raise ConfigError(
                 f"predict needs {option}=...: model_dir=<folder written by export> "
                 "input=<CSV/Parquet file or image folder> output=<predictions.csv>."
             )
     source, output = Path(cfg.input).expanduser(), Path(cfg.output).expanduser()
     if output.resolve() == source.resolve():
-        raise ValueError(f"output={output} is the input file: choose another name, the input stays as it is.")
+        raise ConfigError(
+            f"output={output} is the input file: choose another name, the input stays as it is."
+        )
     if output.suffix.lower() not in WRITERS:
-        raise ValueError(f"output={output}: write predictions to {' or '.join(WRITERS)}.")
+        raise ConfigError(f"output={output}: write predictions to {' or '.join(WRITERS)}.")
     if cfg.batch_size < 1:
-        raise ValueError(f"batch_size={cfg.batch_size} must be at least 1.")
+        raise ConfigError(f"batch_size={cfg.batch_size} must be at least 1.")
     predictor = Predictor(cfg.model_dir, cfg.runtime)
     if predictor.kind == "table":
         results = predict_table(predictor, source, cfg.batch_size)
@@ -61,7 +63,7 @@ def predict(cfg: DictConfig) -> Path:
     return output
 
 
-@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="predict")
+@command("predict")
 def main(cfg: DictConfig) -> None:
     predict(cfg)
 

@@ -14,7 +14,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from {{ cookiecutter.package_name }}.cli import user_errors_as_messages
 from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
+from {{ cookiecutter.package_name }}.errors import CheckpointError
 from {{ cookiecutter.package_name }}.run_directory import METRICS, MODEL_CARD, RUN_RECORD
 
 
@@ -46,14 +48,14 @@ class FinishedRun:
 
 def best_run(runs: list[FinishedRun], task: str | None) -> FinishedRun:
     if not runs:
-        raise FileNotFoundError(
+        raise CheckpointError(
             "No completed training run with a MODEL_CARD.md was found: train a model first."
         )
     task = task or max(runs, key=lambda run: run.started_at).task
     candidates = [run for run in runs if run.task == task and run.score is not None]
     if not candidates:
         tasks = sorted({run.task for run in runs})
-        raise ValueError(
+        raise CheckpointError(
             f"No completed run of task {task!r} has a monitored score; tasks with runs: {tasks}."
         )
     # Scores are comparable only under one monitored metric: the newest candidate's.
@@ -79,10 +81,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--logs", type=Path, default=PROJECT_ROOT / "logs", help="the runs' root folder")
     parser.add_argument("--output", type=Path, default=PROJECT_ROOT / "docs" / MODEL_CARD)
     args = parser.parse_args(argv)
-    try:
+    with user_errors_as_messages():
         chosen = publish(args.logs, args.output, args.task)
-    except (FileNotFoundError, ValueError) as error:
-        parser.exit(1, f"error: {error}\n")
     print(f"{args.output} <- {chosen.directory} ({chosen.metric} = {chosen.score:.4f}, task {chosen.task})")
 
 

@@ -9,12 +9,10 @@ OpenAPI schema and interactive docs at /docs. It binds 127.0.0.1, this machine o
 
 import logging
 
-import hydra
 from omegaconf import DictConfig
 
-from {{ cookiecutter.package_name }}.config import CONFIG_DIR, register_resolvers
+from {{ cookiecutter.package_name }}.cli import command
 
-register_resolvers()
 log = logging.getLogger(__name__)
 
 
@@ -25,14 +23,15 @@ def build_app(cfg: DictConfig):
     from {{ cookiecutter.package_name }}.config_checks import ServeSchema, check_startup
     from {{ cookiecutter.package_name }}.deployment.api import create_app
     from {{ cookiecutter.package_name }}.deployment.predictor import Predictor
+    from {{ cookiecutter.package_name }}.errors import ConfigError
 
     check_startup(cfg, ServeSchema)
     if not cfg.get("model_dir"):
-        raise ValueError("serve needs model_dir=<folder written by python -m <package>.export>.")
+        raise ConfigError("serve needs model_dir=<folder written by python -m <package>.export>.")
     return create_app(Predictor(cfg.model_dir, cfg.runtime), instantiate(cfg.limits))
 
 
-@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="serve")
+@command("serve")
 def main(cfg: DictConfig) -> None:
     import uvicorn
 

@@ -10,12 +10,10 @@ the run directory (reporting/test_report.py). Every choice lives in `configs/tra
 import logging
 from pathlib import Path
 
-import hydra
 from omegaconf import DictConfig
 
-from {{ cookiecutter.package_name }}.config import CONFIG_DIR, register_resolvers
+from {{ cookiecutter.package_name }}.cli import command
 
-register_resolvers()
 log = logging.getLogger(__name__)
 
 
@@ -108,7 +106,7 @@ def trial_pruning(cfg: DictConfig) -> list:
     return [OptunaPruning(**cfg.optuna_trial, monitor=cfg.monitor.metric)]
 
 
-@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")
+@command("train")
 def main(cfg: DictConfig) -> float | None:
     metrics = train(cfg)
     # Hydra sweepers (e.g. Optuna) optimise the value returned here.

@@ -122,6 +122,8 @@ class Project:
     root: Path
     # Training overrides (without ckpt_path) -> the run directory they trained.
     runs: dict[tuple[str, ...], Path] = field(default_factory=dict)
+    # The run of the README's latest training command: what a bare ckpt_path=best or last after it refers to.
+    latest: Path | None = None
     clients: dict[str, TestClient] = field(default_factory=dict)
     done: set[str] = field(default_factory=set)
 
@@ -147,6 +149,7 @@ class Project:
         run_dir = Path(cfg.paths.output_dir)
         if (run_dir / "checkpoints" / "last.ckpt").is_file():
             self.runs[tuple(o for o in overrides if not o.startswith("ckpt_path="))] = run_dir
+            self.latest = run_dir
         return metrics
 
     def trained(self, overrides: tuple[str, ...]) -> Path:
@@ -173,12 +176,14 @@ class Project:
         return filled
 
     def prepare(self, overrides: list[str]) -> None:
-        """Make what the overrides refer to: the checkpoint of ckpt_path=last or best, the bundle of
+        """Make what the overrides refer to: the checkpoint of ckpt_path=last or best (a bare one: the run
+        of the README's latest training command, which the verbs configure themselves from), the bundle of
         model_dir=."""
         for override in overrides:
             key, _, value = override.partition("=")
             if key == "ckpt_path" and value in ("last", "best"):
-                run_dir = self.trained(identity(overrides))
+                chosen = identity(overrides)
+                run_dir = self.trained(chosen) if chosen or not self.latest else self.latest
                 os.utime(run_dir / "checkpoints" / "last.ckpt")  # the newest last.ckpt: the one `last` picks
                 os.utime(run_dir / "metrics.json")  # the newest tested run: the one `best` picks
             if key == "model_dir" and not Path(value).is_dir():

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from huggingface_hub import ModelCard
 
+from {{ cookiecutter.package_name }}.errors import CheckpointError
 from {{ cookiecutter.package_name }}.eval import evaluate
 from {{ cookiecutter.package_name }}.evaluation.bootstrap import confidence_intervals
 from {{ cookiecutter.package_name }}.evaluation.predictions import Predictions
@@ -100,7 +101,7 @@ def test_make_model_card_publishes_the_run_best_on_validation(make_config, tiny_
 def test_make_model_card_without_runs_says_to_train_first(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
         publish_card(["--logs", str(tmp_path), "--output", str(tmp_path / "card.md")])
-    assert exit_info.value.code == 1
+    assert exit_info.value.code == CheckpointError.exit_code
     assert "train a model first" in capsys.readouterr().err
 
 

@@ -3,6 +3,8 @@
 from lightning.pytorch import LightningModule, Trainer
 from lightning.pytorch.callbacks import BackboneFinetuning as LightningBackboneFinetuning
 
+from ..errors import ConfigError
+
 
 class BackboneFinetuning(LightningBackboneFinetuning):
     """Train the new head on a frozen backbone, then unfreeze the backbone at a smaller learning rate.
@@ -17,7 +19,7 @@ class BackboneFinetuning(LightningBackboneFinetuning):
         if trainer.world_size > 1:
             # DDP registers only the parameters that require gradients when it wraps the model, so weights
             # unfrozen later would train separately on each device (Lightning issue #20340).
-            raise RuntimeError(
+            raise ConfigError(
                 "callbacks=finetune cannot unfreeze the backbone under multi-device training: run the "
                 "schedule on one device, or keep the backbone frozen with model.freeze_backbone=true."
             )

@@ -15,6 +15,8 @@ import math
 import torch
 from lightning.pytorch import Callback, LightningModule, Trainer
 
+from ..errors import TrainingError
+
 LIKELY_CAUSES = (
     "a learning rate too high (try model.optimizer.lr ten times smaller)",
     "NaN or infinite values in the inputs, or inputs on very different scales (check the data)",
@@ -23,7 +25,7 @@ LIKELY_CAUSES = (
 )
 
 
-class NonFiniteLossError(RuntimeError):
+class NonFiniteLossError(TrainingError):
     """The training loss was NaN or infinite: the message names where, and what usually causes it."""
 
 

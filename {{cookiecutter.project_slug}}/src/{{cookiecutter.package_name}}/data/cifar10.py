@@ -8,6 +8,7 @@ from torch.utils.data import Subset
 from torchvision.datasets import CIFAR10
 from torchvision.transforms import v2
 
+from ..errors import DataError
 from .base import ClassificationDataModule
 from .splits import stratified_holdout
 from .transforms import DeviceNormalisation, final_steps
@@ -64,7 +65,7 @@ class CIFAR10DataModule(ClassificationDataModule):
             CIFAR10(self.data_dir, train=True, download=True)
             CIFAR10(self.data_dir, train=False, download=True)
         except (URLError, OSError) as error:
-            raise RuntimeError(
+            raise DataError(
                 f"Could not download CIFAR-10 into {self.data_dir} ({error}). On a machine without "
                 f"internet, download {CIFAR10.url} elsewhere and extract it into {self.data_dir} "
                 "(giving cifar-10-batches-py/), or train on the bundled data with data=digits."

@@ -8,6 +8,7 @@ import torch.nn.functional as F  # noqa: N812
 from sklearn.datasets import load_digits
 from torch.utils.data import TensorDataset
 
+from ..errors import ConfigError
 from .base import ClassificationDataModule
 from .splits import stratified_split
 
@@ -39,7 +40,7 @@ class DigitsDataModule(ClassificationDataModule):
         self.classes = list(range(10)) if classes is None else [int(c) for c in classes]
         unknown = sorted(set(self.classes) - set(range(10)))
         if unknown or len(set(self.classes)) < 2:
-            raise ValueError(
+            raise ConfigError(
                 f"data.classes={self.classes} must name at least two distinct digits from 0 to 9 "
                 f"(unknown: {unknown})."
             )

@@ -13,10 +13,11 @@ from typing import Any
 import pandas as pd
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from ..errors import CheckpointError, ConfigError, DataError
 from . import features as feature_functions
 
 
-class FeatureFunctionError(ValueError):
+class FeatureFunctionError(DataError):
     """The feature function refused the rows (e.g. add_log1p given a negative amount)."""
 
 
@@ -34,7 +35,7 @@ def feature_recipe(feature_fn: Callable) -> dict[str, Any]:
     cannot travel in a bundle."""
     function = getattr(feature_fn, "func", feature_fn)
     if replayable().get(function.__name__) is not function:
-        raise ValueError(
+        raise ConfigError(
             f"data.feature_fn={function.__module__}.{function.__name__} cannot be exported: a bundle replays "
             f"feature functions of src/{feature_functions.__name__.replace('.', '/')}.py only. Move the "
             "function there and point data.feature_fn at it."
@@ -49,7 +50,7 @@ def feature_recipe(feature_fn: Callable) -> dict[str, Any]:
 def replay_features(frame: pd.DataFrame, recipe: dict[str, Any]) -> pd.DataFrame:
     function = replayable().get(recipe["function"])
     if function is None:
-        raise ValueError(f"The bundle names an unknown feature function {recipe['function']!r}.")
+        raise CheckpointError(f"The bundle names an unknown feature function {recipe['function']!r}.")
     try:
         return function(frame, **recipe["arguments"])
     except Exception as error:  # the student's function: whatever it raises, these rows are the cause

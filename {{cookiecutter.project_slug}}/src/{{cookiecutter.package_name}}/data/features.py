@@ -16,6 +16,8 @@ information from the test rows into training.
 import numpy as np
 import pandas as pd
 
+from ..errors import DataError
+
 
 def add_squares(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Add `<column>_squared` for each column: lets a linear model fit a quadratic effect."""
@@ -26,5 +28,5 @@ def add_log1p(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Add `log1p_<column>` for each non-negative column: tames long-tailed amounts such as prices."""
     negative = [column for column in columns if (frame[column] < 0).any()]
     if negative:
-        raise ValueError(f"add_log1p needs non-negative values, but {negative} have negative ones.")
+        raise DataError(f"add_log1p needs non-negative values, but {negative} have negative ones.")
     return frame.assign(**{f"log1p_{column}": np.log1p(frame[column]) for column in columns})

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
+from ..errors import DataError
+
 # A scan only needs to know that a file decodes: JPEGs decode at 1/8 scale, several times faster.
 SCAN_SIZE = (64, 64)
 # Formats decoded by Pillow's own code. Without this list Pillow also tries plugins such as EPS, which hands
@@ -22,7 +24,7 @@ NOT_AN_IMAGE = f"not an image in a supported format ({', '.join(FORMATS)})"
 MAX_ASPECT_RATIO = 20
 
 
-class UnreadableImageError(ValueError):
+class UnreadableImageError(DataError):
     """The bytes are not an image Pillow can fully decode: not an image, truncated, empty or a bomb."""
 
 

@@ -15,6 +15,7 @@ from torch.utils.data import Subset
 from torchvision.datasets import ImageFolder
 from torchvision.datasets.folder import IMG_EXTENSIONS
 
+from ..errors import ConfigError, DataError
 from .base import ClassificationDataModule
 from .image_files import load_rgb, scan_images
 from .splits import stratified_split
@@ -39,7 +40,7 @@ def is_image_file(path: Path) -> bool:
     return path.suffix.lower() in IMG_EXTENSIONS and not path.name.startswith(".") and path.is_file()
 
 
-class BadImageFilesError(ValueError):
+class BadImageFilesError(DataError):
     """Files of the image folder that do not decode, listed with the reason, found before training."""
 
 
@@ -64,7 +65,7 @@ class ImageFolderDataModule(ClassificationDataModule):
         if normalise_on_device:
             self.device_normalisation = DeviceNormalisation(IMAGENET_MEAN, IMAGENET_STD)
         if on_bad_file not in ON_BAD_FILE:
-            raise ValueError(f"data.on_bad_file={on_bad_file!r} must be one of {list(ON_BAD_FILE)}.")
+            raise ConfigError(f"data.on_bad_file={on_bad_file!r} must be one of {list(ON_BAD_FILE)}.")
         self.on_bad_file = on_bad_file
         self._bad_files: dict[Path, str] | None = None
         self.data_dir = Path(data_dir)
@@ -79,7 +80,7 @@ class ImageFolderDataModule(ClassificationDataModule):
         present = [name for name in SPLIT_NAMES if (self.data_dir / name).is_dir()]
         if present and len(present) < len(SPLIT_NAMES):
             missing = sorted(set(SPLIT_NAMES) - set(present))
-            raise FileNotFoundError(
+            raise DataError(
                 f"{self.data_dir} has {'/'.join(present)}/ but not {'/'.join(missing)}/: provide all of "
                 "train/, val/ and test/, or put the class folders directly in data_dir to split them here."
             )
@@ -95,7 +96,7 @@ class ImageFolderDataModule(ClassificationDataModule):
 
     def _check_data_dir(self) -> None:
         if not self.data_dir.is_dir():
-            raise FileNotFoundError(
+            raise DataError(
                 f"Image folder {self.data_dir} does not exist: set data.data_dir to a folder with one "
                 "sub-folder per class (or train/, val/ and test/ folders of class folders)."
             )
@@ -132,7 +133,7 @@ class ImageFolderDataModule(ClassificationDataModule):
         try:
             return ImageFolder(str(root), loader=load_rgb, is_valid_file=self._is_usable, **kwargs)
         except FileNotFoundError as error:  # a class folder with no usable image
-            raise FileNotFoundError(
+            raise DataError(
                 f"{root}: {error} Every class folder needs at least one readable image: add images, or "
                 "remove the empty folder."
             ) from None
@@ -161,7 +162,7 @@ class ImageFolderDataModule(ClassificationDataModule):
             splits = {name: self._image_folder(self.data_dir / name) for name in SPLIT_NAMES}
             for name, dataset in splits.items():
                 if dataset.classes != class_names:
-                    raise ValueError(
+                    raise DataError(
                         f"{self.data_dir / name} has classes {dataset.classes}, but train/ has "
                         f"{class_names}: every split needs the same class folders."
                     )

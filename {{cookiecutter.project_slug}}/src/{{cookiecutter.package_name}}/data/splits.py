@@ -5,6 +5,8 @@ from collections.abc import Sequence
 
 from sklearn.model_selection import train_test_split
 
+from ..errors import ConfigError, DataError
+
 
 def stratified_holdout(
     indices: Sequence[int], labels: Sequence[int], fraction: float, seed: int
@@ -15,7 +17,7 @@ def stratified_holdout(
             list(indices), test_size=fraction, stratify=list(labels), random_state=seed
         )
     except ValueError as error:
-        raise ValueError(
+        raise DataError(
             f"Cannot hold out {fraction:.0%} of {len(indices)} examples per class ({error}). Add "
             "examples to the smallest classes or change data.val_fraction / data.test_fraction."
         ) from error
@@ -24,7 +26,7 @@ def stratified_holdout(
 
 def check_fractions(val_fraction: float, test_fraction: float) -> None:
     if not (0 < val_fraction < 1 and 0 < test_fraction < 1 and val_fraction + test_fraction < 1):
-        raise ValueError(
+        raise ConfigError(
             f"data.val_fraction={val_fraction} and data.test_fraction={test_fraction} must each be "
             "between 0 and 1 and sum to less than 1 (e.g. 0.1 and 0.2)."
         )

@@ -14,6 +14,7 @@ import pandas as pd
 import torch
 from torch.utils.data import TensorDataset
 
+from ..errors import CheckpointError, ConfigError, DataError
 from .base import SplitDataModule
 from .splits import random_split, stratified_split
 from .tabular_cleaning import CleanTable, clean_table
@@ -56,7 +57,7 @@ class TabularDataModule(SplitDataModule):
     ) -> None:
         super().__init__(batch_size, num_workers, pin_memory)
         if (path is None) == (source is None):
-            raise ValueError(
+            raise ConfigError(
                 "Set data.path to your CSV or Parquet file (or use a bundled table such as data=diabetes); "
                 "a table needs exactly one of data.path and data.source."
             )
@@ -114,7 +115,7 @@ class TabularDataModule(SplitDataModule):
             self.val_fraction, self.test_fraction, 1 - self.val_fraction - self.test_fraction
         )
         if rows * smallest_split < 1:
-            raise ValueError(
+            raise DataError(
                 f"Only {rows} rows are left after cleaning ({self._cleaning_note(table)}): too few to give "
                 f"train, val and test (data.val_fraction={self.val_fraction}, "
                 f"data.test_fraction={self.test_fraction}) at least one row each. Add rows or check the "
@@ -128,7 +129,7 @@ class TabularDataModule(SplitDataModule):
         if len(rare):
             shown = dict(list(rare.items())[:10])
             more = f" and {len(rare) - len(shown)} more" if len(rare) > len(shown) else ""
-            raise ValueError(
+            raise DataError(
                 f"Classes {shown}{more} have fewer than {MIN_ROWS_PER_CLASS} rows, too few for a stratified "
                 "train/val/test split. Collect more rows for them, merge them into a broader class, or "
                 "remove them from the table."
@@ -152,7 +153,7 @@ class TabularDataModule(SplitDataModule):
             )
         saved = TabularPreprocessor.from_state(self.saved_preprocessing)
         if (saved.target, saved.column_types) != (self.target, table.column_types):
-            raise ValueError(
+            raise CheckpointError(
                 f"The checkpoint predicts {saved.target!r} from {list(saved.column_types)}, but this data "
                 f"gives {self.target!r} from {list(table.column_types)}: pass the same data options as in "
                 "training."

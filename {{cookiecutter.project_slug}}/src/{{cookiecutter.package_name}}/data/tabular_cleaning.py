@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 from pandas.api import types
 
+from ..errors import ConfigError, DataError
 from .tabular_columns import CATEGORICAL, as_categories, check_no_stray_text, infer_column_types
 from .tabular_preprocessing import CLASSIFICATION, REGRESSION
 
@@ -36,7 +37,7 @@ class CleanTable:
 def check_columns_exist(frame: pd.DataFrame, option: str, columns: Sequence[str]) -> None:
     missing = [column for column in columns if column not in frame.columns]
     if missing:
-        raise ValueError(
+        raise ConfigError(
             f"{option} names {missing}, which the table does not have. Its columns: {list(frame.columns)}."
         )
 
@@ -55,7 +56,7 @@ def check_impute(impute: Mapping[str, str]) -> dict[str, str]:
     for kind, choice in chosen.items():
         if choice not in IMPUTE_CHOICES.get(kind, ()):
             choices = list(IMPUTE_CHOICES.get(kind, []))
-            raise ValueError(f"data.impute.{kind}={choice!r}: choose one of {choices}.")
+            raise ConfigError(f"data.impute.{kind}={choice!r}: choose one of {choices}.")
     return chosen
 
 
@@ -72,7 +73,7 @@ def clean_table(
 ) -> CleanTable:
     impute = check_impute(impute or {})
     if target not in frame.columns:
-        raise ValueError(
+        raise ConfigError(
             f"data.target={target!r} is not a column of the table. Its columns: {list(frame.columns)}."
         )
     check_columns_exist(frame, "data.drop", drop)
@@ -82,7 +83,7 @@ def clean_table(
     labelled = frame[frame[target].notna()]
     counts["missing_target_dropped"] = len(frame) - len(labelled)
     if labelled.empty:
-        raise ValueError(f"data.target={target!r} is empty in every row: there is nothing to learn from.")
+        raise DataError(f"data.target={target!r} is empty in every row: there is nothing to learn from.")
     # Whole-row duplicates, identifier columns included: two records with different IDs are not copies.
     unique = labelled.drop_duplicates()
     counts["duplicates_dropped"] = len(labelled) - len(unique)
@@ -101,7 +102,9 @@ def clean_table(
         check_columns_exist(engineered, "data.features", features)
         overlap = sorted(set(features) & excluded)
         if overlap:
-            raise ValueError(f"data.features includes {overlap}, which are the target, dropped or sensitive.")
+            raise ConfigError(
+                f"data.features includes {overlap}, which are the target, dropped or sensitive."
+            )
         inputs = list(features)
     else:
         inputs = [column for column in engineered.columns if column not in excluded]
@@ -111,7 +114,7 @@ def clean_table(
         inputs = [column for column in inputs if column not in empty]
     counts["empty_columns_dropped"] = len(empty)
     if not inputs:
-        raise ValueError("No input columns are left: check data.features, data.drop and data.sensitive.")
+        raise ConfigError("No input columns are left: check data.features, data.drop and data.sensitive.")
 
     kinds = infer_column_types(engineered[inputs], column_types)
     warn_about_identifiers(engineered, kinds)
@@ -152,7 +155,7 @@ def drop_incomplete_rows(
     strict = [column for column, kind in kinds.items() if policy(kind) == "drop"]
     kept = rows.dropna(subset=strict) if strict else rows
     if kept.empty:
-        raise ValueError(
+        raise DataError(
             "Every row has a missing value in a column whose data.impute policy is `drop`: impute instead "
             "(data.impute.numeric=median, data.impute.categorical=most_frequent)."
         )
@@ -165,16 +168,16 @@ def check_target(target: pd.Series, name: str, task: str) -> list[str] | None:
         if types.is_bool_dtype(target) or not types.is_numeric_dtype(target):
             numbers = pd.to_numeric(target, errors="coerce")
             examples = target[numbers.isna()].astype(str).unique()[:3].tolist()
-            raise ValueError(
+            raise ConfigError(
                 f"data.task=regression needs a numeric target, but {name!r} holds values such as {examples}. "
                 "Set data.task=classification, or choose a numeric column as data.target."
             )
         return None
     if task != CLASSIFICATION:
-        raise ValueError(f"data.task={task!r}: choose regression or classification (or null to infer it).")
+        raise ConfigError(f"data.task={task!r}: choose regression or classification (or null to infer it).")
     classes = sorted(as_categories(target).unique(), key=class_order)
     if len(classes) < 2:
-        raise ValueError(f"Target {name!r} has a single class {classes}: a classifier needs at least two.")
+        raise DataError(f"Target {name!r} has a single class {classes}: a classifier needs at least two.")
     return classes
 
 

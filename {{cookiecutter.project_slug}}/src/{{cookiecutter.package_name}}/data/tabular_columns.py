@@ -11,6 +11,8 @@ from collections.abc import Mapping
 import pandas as pd
 from pandas.api import types
 
+from ..errors import ConfigError, DataError
+
 NUMERIC, CATEGORICAL, DATETIME = "numeric", "categorical", "datetime"
 COLUMN_TYPES = (NUMERIC, CATEGORICAL, DATETIME)
 DATETIME_PARTS = ("year", "month", "day", "day_of_week")
@@ -36,12 +38,12 @@ def infer_column_types(frame: pd.DataFrame, overrides: Mapping[str, str] | None 
     overrides = dict(overrides or {})
     unknown = sorted(set(overrides) - set(frame.columns))
     if unknown:
-        raise ValueError(
+        raise ConfigError(
             f"data.column_types names {unknown}, which are not model inputs. Inputs: {list(frame.columns)}."
         )
     invalid = {column: kind for column, kind in overrides.items() if kind not in COLUMN_TYPES}
     if invalid:
-        raise ValueError(f"data.column_types={invalid}: each type must be one of {list(COLUMN_TYPES)}.")
+        raise ConfigError(f"data.column_types={invalid}: each type must be one of {list(COLUMN_TYPES)}.")
     return {column: overrides.get(column) or infer_column_type(frame[column]) for column in frame.columns}
 
 
@@ -51,7 +53,7 @@ def check_no_stray_text(series: pd.Series, share: float = 0.9) -> None:
     numbers = pd.to_numeric(values, errors="coerce")
     if len(values) and numbers.notna().mean() >= share and numbers.isna().any():
         strays = values[numbers.isna()].astype(str).unique()[:5].tolist()
-        raise ValueError(
+        raise DataError(
             f"Column {series.name!r} holds numbers except for {strays}. Replace those with numbers or leave "
             f"the cells empty (empty counts as missing), or declare {series.name!r} categorical under "
             "data.column_types if it really is a category."
@@ -85,7 +87,7 @@ def as_numbers(series: pd.Series) -> pd.Series:
     numbers = pd.to_numeric(series, errors="coerce")
     bad = series[numbers.isna() & series.notna()]
     if len(bad):
-        raise ValueError(
+        raise DataError(
             f"Column {series.name!r} is numeric, but holds values such as {bad.unique()[:3].tolist()}. "
             f"Fix those values, or declare {series.name!r} categorical under data.column_types."
         )
@@ -108,7 +110,7 @@ def to_model_columns(frame: pd.DataFrame, column_types: Mapping[str, str]) -> pd
     """The input columns as the preprocessing expects them: floats, category strings, expanded dates."""
     missing = [column for column in column_types if column not in frame.columns]
     if missing:
-        raise ValueError(f"The table lacks the input columns {missing}; expected {list(column_types)}.")
+        raise DataError(f"The table lacks the input columns {missing}; expected {list(column_types)}.")
     numeric = [column for column, kind in column_types.items() if kind == NUMERIC]
     block = frame[numeric]
     if all(types.is_numeric_dtype(dtype) and not types.is_bool_dtype(dtype) for dtype in block.dtypes):

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import DataError
+
 READERS = {".csv": pd.read_csv, ".tsv": lambda path: pd.read_csv(path, sep="\t"), ".parquet": pd.read_parquet}
 READERS[".pq"] = READERS[".parquet"]
 
@@ -13,23 +15,23 @@ def read_table(path: str | Path, setting: str = "data.path") -> pd.DataFrame:
     path = Path(path).expanduser()
     if not path.is_file():
         hint = "it is a folder, not a file" if path.is_dir() else "no such file"
-        raise FileNotFoundError(
+        raise DataError(
             f"{setting}={path} cannot be read ({hint}). Pass the path of your CSV or Parquet file, e.g. "
             f"{setting}=data/raw/my_table.csv (relative paths start from the directory you run in)."
         )
     reader = READERS.get(path.suffix.lower())
     if reader is None:
-        raise ValueError(
+        raise DataError(
             f"{setting}={path} has the extension {path.suffix!r}; supported: {', '.join(sorted(READERS))}. "
             "Save the table as CSV or Parquet."
         )
     try:
         frame = reader(path)
     except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
-        raise ValueError(
+        raise DataError(
             f"{setting}={path} is not a readable {path.suffix.lstrip('.').upper()} file ({error}). Open it "
             "in a spreadsheet or text editor, fix it, and save it again as UTF-8 CSV or Parquet."
         ) from error
     if frame.empty:
-        raise ValueError(f"{setting}={path} holds no rows: check that it is the right file.")
+        raise DataError(f"{setting}={path} holds no rows: check that it is the right file.")
     return frame

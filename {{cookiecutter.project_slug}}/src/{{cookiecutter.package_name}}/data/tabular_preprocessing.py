@@ -16,6 +16,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from ..errors import CheckpointError, DataError
 from .tabular_columns import CATEGORICAL, DATETIME, as_categories, to_model_columns
 
 REGRESSION, CLASSIFICATION = "regression", "classification"
@@ -94,7 +95,7 @@ class TabularPreprocessor:
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> "TabularPreprocessor":
         if state.get("version") != STATE_VERSION:
-            raise ValueError(
+            raise CheckpointError(
                 f"This preprocessing was saved in format {state.get('version')}, but this code reads "
                 f"format {STATE_VERSION}: evaluate it with the project version that trained it."
             )
@@ -146,7 +147,7 @@ class TabularPreprocessor:
         labels = as_categories(values)
         unknown = sorted(set(labels) - set(index))
         if unknown:
-            raise ValueError(
+            raise DataError(
                 f"Target {self.target!r} has classes {unknown[:5]} that the model was not trained on "
                 f"(it knows {self.classes})."
             )

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..data.image_files import UnreadableImageError, open_image
 from ..data.tabular_io import read_table
+from ..errors import DataError
 from .predictor import Predictor
 
 
@@ -40,7 +41,7 @@ def predict_table(predictor: Predictor, source: Path, batch_size: int) -> pd.Dat
 
 def predict_images(predictor: Predictor, source: Path, batch_size: int, max_pixels: int) -> pd.DataFrame:
     if not source.is_dir():
-        raise FileNotFoundError(
+        raise DataError(
             f"input={source} is not a folder: pass a folder of images (sub-folders are searched too)."
         )
     # Hidden files and folders (.git/, .ipynb_checkpoints/, macOS's ._photo.jpg) are not inputs.
@@ -50,7 +51,7 @@ def predict_images(predictor: Predictor, source: Path, batch_size: int, max_pixe
         if path.is_file() and not any(part.startswith(".") for part in path.relative_to(source).parts)
     )
     if not files:
-        raise FileNotFoundError(f"input={source} holds no files: pass the folder of images to predict.")
+        raise DataError(f"input={source} holds no files: pass the folder of images to predict.")
     images = predictor.inputs()
     problems: list[str | None] = [None] * len(files)
 
@@ -97,7 +98,7 @@ def check_no_clash(columns: list[str], predictor: Predictor) -> None:
     """Before any work: the input must not already use the names the predictions are written to."""
     clashes = sorted(set(columns) & {*prediction_columns(predictor), "warnings", "error"})
     if clashes:
-        raise ValueError(
+        raise DataError(
             f"The input already has columns named {clashes}, which the predictions are written to: "
             "rename them in the input."
         )

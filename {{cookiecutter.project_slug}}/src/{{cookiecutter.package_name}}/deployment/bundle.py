@@ -22,6 +22,7 @@ from typing import Any
 
 from safetensors.torch import load_file, save_file
 
+from ..errors import CheckpointError
 from ..models.image_classifier import ImageClassifier
 from ..models.tabular_mlp import TabularMLP
 
@@ -78,18 +79,18 @@ def copy_test_metrics(metrics_file: Path, checkpoint: Path, directory: Path) -> 
 def read_config(directory: Path) -> dict[str, Any]:
     path = Path(directory) / CONFIG_FILE
     if not path.is_file():
-        raise FileNotFoundError(
+        raise CheckpointError(
             f"{directory} is not a model bundle (no {CONFIG_FILE}): create one with "
             "python -m <package>.export ckpt_path=... output_dir=..."
         )
     config = read_json(path)
     if config.get("bundle_format") != BUNDLE_FORMAT:
-        raise ValueError(
+        raise CheckpointError(
             f"{directory} is a bundle of format {config.get('bundle_format')}; this code reads format "
             f"{BUNDLE_FORMAT}: export the checkpoint again with this version of the project."
         )
     if config.get("model_class") not in MODEL_CLASSES:
-        raise ValueError(f"{directory} names an unknown model class {config.get('model_class')!r}.")
+        raise CheckpointError(f"{directory} names an unknown model class {config.get('model_class')!r}.")
     return config
 
 

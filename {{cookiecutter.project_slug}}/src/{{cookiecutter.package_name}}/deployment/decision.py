@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from omegaconf import DictConfig
 
+from ..errors import ConfigError
 from ..run_directory import write_json
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ def choose_policy(
     flat stretch of the curve does not push the threshold to an arbitrary edge."""
     cost_fp, cost_fn = float(costs["cost_false_positive"]), float(costs["cost_false_negative"])
     if cost_fp < 0 or cost_fn < 0 or cost_fp + cost_fn == 0:
-        raise ValueError(
+        raise ConfigError(
             f"decision.cost_false_positive={cost_fp} and decision.cost_false_negative={cost_fn} must be "
             "non-negative and not both zero: set what each kind of mistake costs (any common unit)."
         )
@@ -128,7 +129,7 @@ def write_decision_policy(
         return None
     positive = str(settings.positive_class) if settings.positive_class is not None else classes[1]
     if positive not in classes:
-        raise ValueError(f"decision.positive_class={positive!r} is not a class of this model: {classes}.")
+        raise ConfigError(f"decision.positive_class={positive!r} is not a class of this model: {classes}.")
     with torch.no_grad():
         batches = [(model.predictions(model(inputs)), labels) for inputs, labels in datamodule.batches("val")]
     probabilities = torch.cat([p for p, _ in batches])[:, classes.index(positive)].numpy()

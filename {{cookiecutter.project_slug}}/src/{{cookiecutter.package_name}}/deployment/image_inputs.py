@@ -14,6 +14,7 @@ import torch.nn.functional as F  # noqa: N812
 from PIL import Image
 
 from ..data.transforms import eval_transform
+from ..errors import CheckpointError
 
 RECIPES = ("resize_centre_crop", "digits")
 
@@ -25,7 +26,9 @@ class ImageInputs:
         self.preprocessing = dict(schema["preprocessing"])
         self.recipe = self.preprocessing["recipe"]
         if self.recipe not in RECIPES:
-            raise ValueError(f"Unknown image preprocessing {self.recipe!r}; this code knows {list(RECIPES)}.")
+            raise CheckpointError(
+                f"Unknown image preprocessing {self.recipe!r}; this code knows {list(RECIPES)}."
+            )
         settings = self.preprocessing
         if self.recipe == "resize_centre_crop":
             mean, std = tuple(settings["mean"]), tuple(settings["std"])

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ConfigError
 from ..run_directory import METRICS, PREPROCESSING, read_json
 from .bundle import (
     DECISION_FILE,
@@ -29,7 +30,7 @@ RUNTIMES = ("onnx", "torch")
 class Predictor:
     def __init__(self, model_dir: Path | str, runtime: str = "onnx") -> None:
         if runtime not in RUNTIMES:
-            raise ValueError(f"runtime={runtime!r} is not one of {list(RUNTIMES)}.")
+            raise ConfigError(f"runtime={runtime!r} is not one of {list(RUNTIMES)}.")
         self.model_dir = Path(model_dir)
         self.config = read_config(self.model_dir)
         self.schema = read_json(self.model_dir / SCHEMA_FILE)

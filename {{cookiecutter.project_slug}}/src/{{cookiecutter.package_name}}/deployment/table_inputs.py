@@ -13,6 +13,7 @@ import pandas as pd
 from ..data.feature_recipes import replay_features
 from ..data.tabular_columns import CATEGORICAL, DATETIME, NUMERIC, category_string, parse_dates
 from ..data.tabular_preprocessing import TabularPreprocessor
+from ..errors import DataError
 
 EMPTY_NOT_ALLOWED = "is empty, and the model was trained only on complete rows"
 # Standard scores beyond this: the model extrapolates, its answer is a guess (warned, still answered).
@@ -39,7 +40,7 @@ class TableInputs:
     def check_columns(self, columns: list[str]) -> None:
         missing = [column for column in self.columns if column not in columns]
         if missing:
-            raise ValueError(
+            raise DataError(
                 f"The input lacks the model's columns {missing}. It needs all of {self.columns} (empty "
                 "cells are allowed and filled as in training); other columns are kept as identifiers."
             )

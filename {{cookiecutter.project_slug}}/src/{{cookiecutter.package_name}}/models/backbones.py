@@ -7,6 +7,8 @@ import torch
 from torch import nn
 from torchvision.models import ResNet18_Weights, resnet18
 
+from ..errors import DataError
+
 RESNET18_FEATURES = 512
 
 
@@ -33,7 +35,7 @@ def _download_imagenet(name: str) -> nn.Module:
         return resnet18(weights=weights)
     except (URLError, OSError) as error:
         cache = Path(torch.hub.get_dir()) / "checkpoints"
-        raise RuntimeError(
+        raise DataError(
             f"Could not download the ImageNet weights for ResNet18 ({error}). Either download "
             f"{weights.url} on a machine with internet and pass its path as model.weights=/path/to/"
             f"{Path(weights.url).name} (or put it in {cache}), or train from scratch with model.weights=null."
@@ -44,14 +46,14 @@ def load_backbone_state_dict(path: Path) -> dict[str, torch.Tensor]:
     """Read a ResNet18 state dict safely (tensors only) and drop its old classification layer."""
     if not path.is_file():
         names = ", ".join(["null", *ResNet18_Weights.__members__])
-        raise FileNotFoundError(
+        raise DataError(
             f"model.weights={path} is neither a weights file nor one of: {names}. Pass the path of a "
             "saved ResNet18 state dict (.pth), a torchvision weights name, or null. If the file comes from "
             "another run (backbone_export_path, e.g. experiment=transfer_digits_pretrain), run that first."
         )
     state_dict = torch.load(path, map_location="cpu", weights_only=True)
     if not isinstance(state_dict, dict) or "state_dict" in state_dict:
-        raise ValueError(
+        raise DataError(
             f"{path} is not a plain ResNet18 state dict. Save one with "
             "torch.save(model.state_dict(), path), or use the backbone file that training writes when "
             "backbone_export_path is set."

@@ -24,6 +24,7 @@ from torchmetrics import MeanMetric, MetricCollection
 from torchmetrics.classification import MulticlassConfusionMatrix
 
 from ..config import LIGHTNING_SCHEDULER_KEYS
+from ..errors import ConfigError
 from .hparams import as_plain_dict
 
 # The settings of the metrics updated at every training and validation step. The data modules already made
@@ -141,7 +142,7 @@ class BaseModel(LightningModule):
         if not scheduler:
             return {"optimizer": optimizer}
         if "_target_" not in scheduler:
-            raise ValueError(
+            raise ConfigError(
                 f"model.scheduler={scheduler} names no scheduler (_target_): its arguments sit next to "
                 "interval and monitor, not under model.scheduler.scheduler. Pick one with scheduler=cosine, "
                 "step, reduce_on_plateau or one_cycle, or scheduler=none for a constant learning rate."

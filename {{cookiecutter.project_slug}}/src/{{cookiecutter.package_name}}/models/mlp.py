@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 from torch import nn
 
+from ..errors import ConfigError
+
 ACTIVATIONS = {
     "relu": nn.ReLU,
     "leaky_relu": nn.LeakyReLU,
@@ -17,7 +19,7 @@ ACTIVATIONS = {
 
 def check_activation(activation: str) -> None:
     if activation not in ACTIVATIONS:
-        raise ValueError(f"model.activation={activation!r}: choose one of {sorted(ACTIVATIONS)}.")
+        raise ConfigError(f"model.activation={activation!r}: choose one of {sorted(ACTIVATIONS)}.")
 
 
 def init_weights(linear: nn.Linear, activation: str) -> None:

@@ -12,6 +12,7 @@ from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAUROC
 from torchmetrics.regression import MeanAbsoluteError, MeanSquaredError, R2Score
 
+from ..errors import ConfigError
 from .classification_metrics import classification_metrics
 
 REGRESSION, CLASSIFICATION = "regression", "classification"
@@ -52,9 +53,9 @@ def default_loss(task: str, num_classes: int | None) -> str:
 def check_loss(loss: str, task: str, num_classes: int | None) -> None:
     choices = list(REGRESSION_LOSSES) if task == REGRESSION else list(CLASSIFICATION_LOSSES)
     if loss not in choices:
-        raise ValueError(f"model.loss={loss!r} does not suit {task}: choose one of {choices} (or null).")
+        raise ConfigError(f"model.loss={loss!r} does not suit {task}: choose one of {choices} (or null).")
     if loss == "bce" and num_classes != 2:
-        raise ValueError(
+        raise ConfigError(
             f"model.loss=bce needs two classes, but the target has {num_classes}: use cross_entropy."
         )
 
@@ -69,15 +70,17 @@ def resolve_class_weights(
     if class_weights is None:
         return None
     if num_classes is None:
-        raise ValueError("model.class_weights applies to classification only: set it to null for regression.")
+        raise ConfigError(
+            "model.class_weights applies to classification only: set it to null for regression."
+        )
     if class_weights == "balanced":
         if class_counts is None:
-            raise ValueError("model.class_weights=balanced needs the training split's class counts.")
+            raise ConfigError("model.class_weights=balanced needs the training split's class counts.")
         total = sum(class_counts)
         return [total / (num_classes * max(count, 1)) for count in class_counts]
     weights = [float(weight) for weight in class_weights]
     if len(weights) != num_classes or min(weights) <= 0:
-        raise ValueError(
+        raise ConfigError(
             f"model.class_weights={weights} needs one positive weight per class ({num_classes}), "
             "or `balanced`."
         )

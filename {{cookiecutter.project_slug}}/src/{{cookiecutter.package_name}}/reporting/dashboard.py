@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from sklearn.metrics import classification_report, confusion_matrix
 
+from ..errors import CheckpointError
 from ..run_directory import (
     EXPLANATIONS_DIR,
     FAIRNESS,
@@ -271,7 +272,7 @@ def build_report(run_dir: Path) -> Path:
     run_dir = Path(run_dir)
     written = read_json(run_dir / METRICS, default=None)
     if written is None:
-        raise FileNotFoundError(f"{run_dir} has no {METRICS}: is it the directory of a finished run?")
+        raise CheckpointError(f"{run_dir} has no {METRICS}: is it the directory of a finished run?")
     record = read_json(run_dir / RUN_RECORD, default=None)
     predictions = read_csv(run_dir / TEST_PREDICTIONS)
     history = read_csv(run_dir / HISTORY)

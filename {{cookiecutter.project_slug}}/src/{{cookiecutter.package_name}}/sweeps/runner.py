@@ -18,7 +18,7 @@ from omegaconf import OmegaConf
 from optuna.distributions import BaseDistribution, distribution_to_json
 from optuna.trial import Trial, TrialState
 
-from ..config_checks import ConfigError
+from ..errors import ConfigError, TrainingError
 from .search_space import parse_search_space, trial_overrides
 from .summary import write_summary, write_sweep_report
 
@@ -31,7 +31,7 @@ IDENTITY = "identity"  # study attribute: search space, direction and data it wa
 DATA_LOADING_KEYS = {"batch_size", "num_workers", "pin_memory"}
 
 
-class SweepFailedError(RuntimeError):
+class SweepFailedError(TrainingError):
     """Some trials failed: the summary lists them with their run directories."""
 
 
@@ -40,7 +40,7 @@ def open_study(
 ) -> optuna.Study:
     """Create the study, or load it when one of that name is already in `storage` (a resumed sweep)."""
     if direction not in DIRECTIONS:
-        raise ValueError(f"hydra.sweeper.direction={direction!r}: choose one of {sorted(DIRECTIONS)}.")
+        raise ConfigError(f"hydra.sweeper.direction={direction!r}: choose one of {sorted(DIRECTIONS)}.")
     if storage and storage.startswith("sqlite:///"):
         Path(storage.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     return optuna.create_study(
@@ -153,7 +153,7 @@ def run_study(sweeper: Any, arguments: Sequence[str]) -> optuna.Study:
     """The sweep: ask the study for trials in batches of n_jobs, launch them, record their outcomes."""
     searched, fixed = parse_search_space(sweeper.params, arguments)
     if not searched:
-        raise ValueError(
+        raise ConfigError(
             "Nothing to search: set hydra.sweeper.params (e.g. hparams_search=digits_optuna) or pass a sweep "
             "on the command line, such as model.optimizer.lr='tag(log, interval(1e-4, 1e-2))'."
         )
@@ -229,7 +229,7 @@ def check_identity(study: optuna.Study, identity: dict[str, Any]) -> None:
         return
     changed = [part for part in identity if saved.get(part) != identity[part]]
     if changed:
-        raise ValueError(
+        raise ConfigError(
             f"Study {study.study_name!r} already exists with another {' and '.join(changed)}. Give this "
             "sweep its own name (hydra.sweeper.study_name=...) or, to start over, another storage."
         )

@@ -18,6 +18,8 @@ from optuna.distributions import (
     IntDistribution,
 )
 
+from ..errors import ConfigError
+
 
 def to_distribution(override: Override) -> BaseDistribution:
     value = override.value()
@@ -33,7 +35,7 @@ def to_distribution(override: Override) -> BaseDistribution:
         if isinstance(value.start, int) and isinstance(value.end, int):
             return IntDistribution(value.start, value.end, log=log)
         return FloatDistribution(float(value.start), float(value.end), log=log)
-    raise ValueError(f"{override.input_line}: unsupported sweep; use choice(), range() or interval().")
+    raise ConfigError(f"{override.input_line}: unsupported sweep; use choice(), range() or interval().")
 
 
 def parse_search_space(

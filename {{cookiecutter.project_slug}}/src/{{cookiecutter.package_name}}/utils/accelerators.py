@@ -5,6 +5,8 @@ import os
 
 import torch
 
+from ..errors import ConfigError
+
 # Lightning sets it when imported: PyTorch then counts GPUs through NVML, which cannot break processes
 # forked later (https://github.com/pytorch/pytorch/issues/83973).
 NVML_GPU_CHECK = "PYTORCH_NVML_BASED_CUDA_CHECK"
@@ -13,13 +15,13 @@ NVML_GPU_CHECK = "PYTORCH_NVML_BASED_CUDA_CHECK"
 def require_accelerator(accelerator: str) -> None:
     """Raise before any data or model is built if `trainer.accelerator` cannot run here."""
     if accelerator in ("gpu", "cuda") and not torch.cuda.is_available():
-        raise RuntimeError(
+        raise ConfigError(
             f"trainer.accelerator={accelerator} needs an NVIDIA GPU, but PyTorch {torch.__version__} "
             f"sees none (CUDA build: {torch.version.cuda or 'no'}). Train on the CPU with trainer=cpu, "
             "or let Lightning choose with trainer.accelerator=auto."
         )
     if accelerator == "mps" and not torch.backends.mps.is_available():
-        raise RuntimeError(
+        raise ConfigError(
             "trainer.accelerator=mps needs Apple silicon with PyTorch's MPS backend, which this machine "
             "lacks. Train on the CPU with trainer=cpu, or use trainer.accelerator=auto."
         )

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from ..errors import OutputError
+
 # At the peak of a run: the best checkpoint, its successor before the old one is deleted, last.ckpt and
 # on_exception.ckpt.
 CHECKPOINTS_AT_ONCE = 4
@@ -22,7 +24,7 @@ CHECKPOINT_FIX = (
 )
 
 
-class OutputDirectoryError(OSError):
+class OutputDirectoryError(OutputError):
     """The run's outputs cannot be written; the message names the folder, the reason and the fix."""
 
 
