@@ -135,29 +135,19 @@ def test_a_mismatched_run_is_refused_naming_both_models(tabular_checkpoint, tmp_
     )
 
 
+def train_on_a_missing_table(tmp_path: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    table = ["experiment=tabular", f"data.path={tmp_path}/no.csv", "data.target=b"]
+    return run_module("train", *FAST, *table, log_dir=tmp_path, env=env)
+
+
 def test_a_user_error_in_a_fresh_process_prints_no_traceback(tmp_path):
-    result = run_module(
-        "train",
-        *FAST,
-        "experiment=tabular",
-        f"data.path={tmp_path}/no.csv",
-        "data.target=b",
-        log_dir=tmp_path,
-    )
+    result = train_on_a_missing_table(tmp_path)
     assert result.returncode == DataError.exit_code
     assert_one_message(result.stderr, f"data.path={tmp_path}/no.csv cannot be read")
 
 
 def test_hydra_full_error_shows_the_traceback_of_a_user_error(tmp_path):
-    result = run_module(
-        "train",
-        *FAST,
-        "experiment=tabular",
-        f"data.path={tmp_path}/no.csv",
-        "data.target=b",
-        log_dir=tmp_path,
-        env={"HYDRA_FULL_ERROR": "1"},
-    )
+    result = train_on_a_missing_table(tmp_path, env={"HYDRA_FULL_ERROR": "1"})
     assert result.returncode == errors.BUG_EXIT_CODE
     assert "Traceback" in result.stderr and "DataError" in result.stderr
 

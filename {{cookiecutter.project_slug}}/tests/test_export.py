@@ -12,6 +12,7 @@ from tests.conftest import best_checkpoint_of
 
 from {{ cookiecutter.package_name }}.config import compose_run_config
 from {{ cookiecutter.package_name }}.deployment.bundle import load_model, read_config
+from {{ cookiecutter.package_name }}.errors import CheckpointError, OutputError
 from {{ cookiecutter.package_name }}.export import export
 from {{ cookiecutter.package_name }}.models.tabular_mlp import TabularMLP
 
@@ -91,12 +92,12 @@ def test_an_export_whose_graph_disagrees_fails_and_leaves_nothing(
 def test_an_export_never_overwrites_a_folder_with_files(make_config, tabular_checkpoint, tmp_path):
     (tmp_path / "bundle").mkdir()
     (tmp_path / "bundle" / "notes.txt").write_text("mine")
-    with pytest.raises(FileExistsError, match="is not empty"):
+    with pytest.raises(OutputError, match="is not empty"):
         export_tabular(make_config, tabular_checkpoint, tmp_path / "bundle")
 
 
 def test_a_folder_that_is_not_a_bundle_is_refused_with_the_fix(tmp_path):
-    with pytest.raises(FileNotFoundError, match=r"not a model bundle .*python -m <package>.export"):
+    with pytest.raises(CheckpointError, match=r"not a model bundle .*python -m <package>.export"):
         load_model(tmp_path)
     (tmp_path / "model_config.json").write_text(json.dumps({"bundle_format": 1, "model_class": "os.system"}))
     with pytest.raises(ValueError, match="unknown model class 'os.system'"):

@@ -15,6 +15,7 @@ from {{ cookiecutter.package_name }}.data.digits import MAX_PIXEL_VALUE, DigitsD
 from {{ cookiecutter.package_name }}.data.feature_recipes import feature_recipe
 from {{ cookiecutter.package_name }}.data.image_files import NOT_AN_IMAGE
 from {{ cookiecutter.package_name }}.deployment.bundle import load_model, read_json
+from {{ cookiecutter.package_name }}.errors import DataError
 from {{ cookiecutter.package_name }}.eval import evaluate
 from {{ cookiecutter.package_name }}.predict import predict
 
@@ -86,7 +87,7 @@ def test_a_table_without_the_model_columns_is_refused_with_the_list(make_config,
         ValueError, match=r"lacks the model's columns \['mean texture', .*empty cells are allowed"
     ):
         run_predict(make_config, tabular_bundle, tmp_path / "rows.csv", tmp_path / "out.csv")
-    with pytest.raises(FileNotFoundError, match=r"input=.*missing.csv cannot be read \(no such file\)"):
+    with pytest.raises(DataError, match=r"input=.*missing.csv cannot be read \(no such file\)"):
         run_predict(make_config, tabular_bundle, tmp_path / "missing.csv", tmp_path / "out.csv")
 
 

@@ -15,6 +15,7 @@ from hydra.utils import instantiate
 from lightning.pytorch import seed_everything
 from torchvision.datasets import CIFAR10
 
+from {{ cookiecutter.package_name }}.errors import CheckpointError, ConfigError
 from {{ cookiecutter.package_name }}.train import train
 from {{ cookiecutter.package_name }}.utils.lightning_noise import RANK_ZERO_LOGGER
 
@@ -157,7 +158,7 @@ def test_the_training_seed_does_not_change_the_data_split(make_config):
 
 def test_asking_for_a_missing_gpu_fails_before_any_work(make_config, monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    with pytest.raises(RuntimeError, match="needs an NVIDIA GPU.*trainer=cpu"):
+    with pytest.raises(ConfigError, match="needs an NVIDIA GPU.*trainer=cpu"):
         train(make_config("train", "trainer=gpu"))
 
 
@@ -204,11 +205,11 @@ def test_a_run_restarted_in_its_own_directory_continues_from_its_last_checkpoint
 
 def test_resuming_without_any_checkpoint_is_an_error(make_config, tiny_run):
     cfg = make_config("train", *tiny_run, "ckpt_path=last")
-    with pytest.raises(FileNotFoundError, match="no run under .* has a checkpoints/last.ckpt"):
+    with pytest.raises(CheckpointError, match="no run under .* has a checkpoints/last.ckpt"):
         train(cfg)
 
 
 def test_resuming_from_a_missing_file_is_an_error(make_config, tmp_path, tiny_run):
     cfg = make_config("train", *tiny_run, f"ckpt_path={tmp_path / 'nope.ckpt'}")
-    with pytest.raises(FileNotFoundError, match="nope.ckpt does not exist"):
+    with pytest.raises(CheckpointError, match="nope.ckpt does not exist"):
         train(cfg)

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from {{ cookiecutter.package_name }}.callbacks.backbone_finetuning import BackboneFinetuning
+from {{ cookiecutter.package_name }}.errors import ConfigError
 from {{ cookiecutter.package_name }}.models.image_classifier import ImageClassifier
 
 OPTIMIZER = {"_target_": "torch.optim.SGD", "_partial_": True, "lr": 0.1}
@@ -45,5 +46,5 @@ def test_an_unfrozen_backbone_trains_again():
 
 def test_the_schedule_refuses_multi_device_training():
     trainer = SimpleNamespace(world_size=2)
-    with pytest.raises(RuntimeError, match="one device"):
+    with pytest.raises(ConfigError, match="one device"):
         BackboneFinetuning().setup(trainer, ImageClassifier(num_classes=2, optimizer=OPTIMIZER), "fit")

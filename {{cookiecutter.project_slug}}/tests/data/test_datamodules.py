@@ -14,6 +14,7 @@ from torchvision.datasets import CIFAR10
 from {{ cookiecutter.package_name }}.data.cifar10 import CIFAR10DataModule
 from {{ cookiecutter.package_name }}.data.digits import DigitsDataModule
 from {{ cookiecutter.package_name }}.data.image_folder import ImageFolderDataModule
+from {{ cookiecutter.package_name }}.errors import DataError
 
 
 def split_labels(datamodule) -> dict[str, list[int]]:
@@ -84,14 +85,14 @@ def test_train_val_test_folders_are_used_as_given(tmp_path, make_image_folder):
 
 
 def test_missing_image_folder_says_what_to_set(tmp_path):
-    with pytest.raises(FileNotFoundError, match="set data.data_dir"):
+    with pytest.raises(DataError, match="set data.data_dir"):
         ImageFolderDataModule(str(tmp_path / "nowhere")).setup("fit")
 
 
 def test_partial_split_folders_name_the_missing_one(tmp_path, make_image_folder):
     make_image_folder(tmp_path / "data" / "train")
     make_image_folder(tmp_path / "data" / "test")
-    with pytest.raises(FileNotFoundError, match="but not val/"):
+    with pytest.raises(DataError, match="but not val/"):
         ImageFolderDataModule(str(tmp_path / "data")).setup("fit")
 
 
@@ -101,7 +102,7 @@ def test_cifar10_download_offline_explains_how_to_proceed(tmp_path, monkeypatch)
 
     monkeypatch.setattr(CIFAR10, "download", offline)
     datamodule = CIFAR10DataModule(str(tmp_path / "cifar"))
-    with pytest.raises(RuntimeError, match="data=digits") as error:
+    with pytest.raises(DataError, match="data=digits") as error:
         datamodule.prepare_data()
     assert CIFAR10.url in str(error.value)
     assert str(Path(tmp_path / "cifar")) in str(error.value)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
-from {{ cookiecutter.package_name }}.config_checks import ConfigError
+from {{ cookiecutter.package_name }}.errors import ConfigError
 from {{ cookiecutter.package_name }}.train import train
 
 TRAIN_MODULE = "{{ cookiecutter.package_name }}.train"

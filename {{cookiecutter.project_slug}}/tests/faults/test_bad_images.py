@@ -12,6 +12,7 @@ from {{ cookiecutter.package_name }}.data.image_folder import (
     BadImageFilesError,
     ImageFolderDataModule,
 )
+from {{ cookiecutter.package_name }}.errors import DataError
 from {{ cookiecutter.package_name }}.train import train
 
 FOLDER = ["data=image_folder", "data.image_size=32", "data.num_workers=0", "explain.after_training=false"]
@@ -67,7 +68,7 @@ def test_skip_trains_without_them_and_records_how_many(make_config, tiny_run, fo
 
 def test_an_empty_class_folder_is_named(image_folder):
     (image_folder / "bird").mkdir()
-    with pytest.raises(FileNotFoundError, match=r"bird.*needs at least one readable image"):
+    with pytest.raises(DataError, match=r"bird.*needs at least one readable image"):
         _ = ImageFolderDataModule(str(image_folder), image_size=32).class_names
 
 

@@ -33,7 +33,7 @@ def test_a_log_folder_that_cannot_be_made_is_refused_before_the_run(tmp_path):
         text=True,
         timeout=120,
     )
-    assert refused.returncode == 1
+    assert refused.returncode == OutputDirectoryError.exit_code
     # One line that says it all, not a traceback from inside Hydra's config resolution.
     assert refused.stderr.strip().splitlines() == [
         f"Error: Cannot write into {in_a_file}/logs/debug/runs: Not a directory. Nothing was run: choose "

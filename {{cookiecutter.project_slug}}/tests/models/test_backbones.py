@@ -7,6 +7,7 @@ import torch
 import torchvision.models._api
 from torchvision.models import resnet18
 
+from {{ cookiecutter.package_name }}.errors import DataError
 from {{ cookiecutter.package_name }}.models.backbones import build_resnet18_backbone
 
 
@@ -22,7 +23,7 @@ def test_imagenet_weights_offline_fail_fast_with_the_ways_forward(monkeypatch, t
         raise URLError("[Errno -3] Temporary failure in name resolution")
 
     monkeypatch.setattr(torchvision.models._api, "load_state_dict_from_url", offline)
-    with pytest.raises(RuntimeError) as error:
+    with pytest.raises(DataError) as error:
         build_resnet18_backbone("DEFAULT")
     message = str(error.value)
     assert "model.weights=/path/to/resnet18-" in message
@@ -42,7 +43,7 @@ def test_a_local_weights_file_is_loaded_like_downloaded_imagenet_weights(tmp_pat
 
 
 def test_a_missing_weights_file_names_the_valid_choices(tmp_path):
-    with pytest.raises(FileNotFoundError, match="IMAGENET1K_V1, DEFAULT"):
+    with pytest.raises(DataError, match="IMAGENET1K_V1, DEFAULT"):
         build_resnet18_backbone(str(tmp_path / "missing.pth"))
 
 

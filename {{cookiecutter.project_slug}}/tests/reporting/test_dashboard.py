@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from {{ cookiecutter.package_name }}.errors import CheckpointError
 from {{ cookiecutter.package_name }}.reporting.dashboard import build_report
 from {{ cookiecutter.package_name }}.train import train
 
@@ -75,7 +76,7 @@ def test_the_report_can_be_rebuilt_and_needs_a_finished_run(image_report, tmp_pa
     before = image_report.stat().st_size
     assert build_report(image_report.parent) == image_report
     assert image_report.stat().st_size == pytest.approx(before, rel=0.01)
-    with pytest.raises(FileNotFoundError, match="has no metrics.json"):
+    with pytest.raises(CheckpointError, match="has no metrics.json"):
         build_report(tmp_path)
 
 

@@ -18,7 +18,7 @@ from optuna.trial import TrialState
 
 from {{ cookiecutter.package_name }}.callbacks.optuna_pruning import OptunaPruning
 from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
-from {{ cookiecutter.package_name }}.config_checks import ConfigError
+from {{ cookiecutter.package_name }}.errors import ConfigError
 from {{ cookiecutter.package_name }}.sweeps.runner import SweepFailedError, run_study
 from {{ cookiecutter.package_name }}.sweeps.search_space import parse_search_space
 
