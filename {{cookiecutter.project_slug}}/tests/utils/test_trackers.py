@@ -26,19 +26,23 @@ from {{ cookiecutter.package_name }}.utils.trackers import (
 TABLE = ["experiment=tabular_breast_cancer", "compare_baselines=false"]
 
 
-def test_a_resumed_training_continues_its_own_wandb_run(offline_wandb, tmp_path):
-    first = train_tiny([*TABLE, "logger=wandb"], tmp_path / "logs").parents[1]
+# ckpt_path: resumed by hand, into a new run directory; hydra.run.dir: a requeued cluster job, restarted in
+# its own directory.
+@pytest.mark.parametrize("resume", ["ckpt_path={run}", "hydra.run.dir={run}"])
+def test_a_resumed_training_continues_its_own_wandb_run(offline_wandb, tmp_path, resume):
+    logs = tmp_path / "logs"
+    first = train_tiny([*TABLE, "logger=wandb"], logs).parents[1]
     (run_id,) = offline_wandb_runs(first)
     assert read_json(first / TRACKER_RUNS) == {"wandb": run_id}
     # Not a sweep's trial: grouped with the runs of its task, and named after its directory.
     wandb = read_json(first / RUN_RECORD)["config"]["logger"]["wandb"]
     assert (wandb["group"], wandb["name"]) == ("tabular_breast_cancer", f"tabular_breast_cancer-{first.name}")
 
-    resume = [*TABLE, "logger=wandb", f"ckpt_path={first}", "trainer.max_epochs=2"]
-    resumed = train_tiny(resume, tmp_path / "logs").parents[1]
-    assert resumed != first
-    # The same W&B run goes on (`wandb sync` uploads both parts into it), logged from the new directory.
-    assert offline_wandb_runs(resumed) == [run_id]
+    resumed = train_tiny([*TABLE, "logger=wandb", resume.format(run=first), "trainer.max_epochs=2"], logs)
+    resumed = resumed.parents[1]
+    # Two parts of the same W&B run (`wandb sync` uploads both into it), the second in the resumed directory.
+    assert [path.name.endswith(run_id) for path in logs.rglob("offline-run-*")] == [True, True]
+    assert run_id in offline_wandb_runs(resumed)
     assert read_json(resumed / TRACKER_RUNS) == {"wandb": run_id}
     assert offline_wandb.run is None  # finished with the run: the next one in this process starts its own
 
