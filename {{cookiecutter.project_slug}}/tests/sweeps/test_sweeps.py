@@ -263,9 +263,9 @@ def test_a_sweep_without_a_search_space_says_how_to_give_one(tmp_path):
         run_study(sweeper, ["trainer.max_epochs=2"])
 
 
-def multirun(log_dir: Path, *overrides: str) -> tuple[Path, optuna.Study | None]:
-    """`train -m <overrides>` with debug=fdr in a fresh process: (its sweep directory, its Optuna study)."""
-    command = [sys.executable, "-m", f"{PACKAGE}.train", "-m", "debug=fdr", *overrides]
+def multirun(log_dir: Path, *overrides: str, debug: str = "fdr") -> tuple[Path, optuna.Study | None]:
+    """`train -m debug=<debug> <overrides>` in a fresh process: (its sweep directory, its Optuna study)."""
+    command = [sys.executable, "-m", f"{PACKAGE}.train", "-m", f"debug={debug}", *overrides]
     result = subprocess.run(
         [*command, f"paths.log_dir={log_dir}"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600
     )
@@ -315,17 +315,23 @@ def assert_one_wandb_run_per_trial(sweep_dir: Path, trials: int) -> None:
     assert groups == {f"debug-{sweep_dir.name}"}
 
 
+# fast_dev_run (debug=fdr) switches the loggers off: these trials train on a few real batches instead.
+TINY_TRIALS = ["trainer.max_epochs=1", "trainer.limit_train_batches=2", "trainer.limit_val_batches=1"]
+TINY_TRIALS += ["trainer.limit_test_batches=1", "compare_baselines=false", "explain.after_training=false"]
+TINY_TRIALS += ["logger=wandb"]
+
+
 @pytest.mark.slow
 def test_each_trial_of_a_grid_multirun_logs_into_its_own_wandb_run(tmp_path, offline_wandb):
     # Hydra's basic launcher runs both trials in one process, where Lightning would reuse an open W&B run.
-    overrides = ["experiment=tabular_synthetic", "model.optimizer.lr=1e-3,3e-3", "logger=wandb"]
-    sweep_dir, _ = multirun(tmp_path, *overrides)
+    overrides = ["experiment=tabular_synthetic", "model.optimizer.lr=1e-3,3e-3", *TINY_TRIALS]
+    sweep_dir, _ = multirun(tmp_path, *overrides, debug="limit")
     assert_one_wandb_run_per_trial(sweep_dir, trials=2)
 
 
 @pytest.mark.slow
 def test_each_trial_of_an_optuna_sweep_logs_into_its_own_wandb_run(tmp_path, offline_wandb):
-    overrides = ["hparams_search=tabular_optuna", "hydra.sweeper.n_trials=2", "logger=wandb"]
-    sweep_dir, study = multirun(tmp_path, *overrides)
+    overrides = ["hparams_search=tabular_optuna", "hydra.sweeper.n_trials=2", *TINY_TRIALS]
+    sweep_dir, study = multirun(tmp_path, *overrides, debug="limit")
     assert [trial.state for trial in study.trials] == [TrialState.COMPLETE] * 2
     assert_one_wandb_run_per_trial(sweep_dir, trials=2)

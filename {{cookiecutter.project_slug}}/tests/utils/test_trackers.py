@@ -64,6 +64,12 @@ def test_a_failed_run_finishes_its_wandb_run_as_failed(offline_wandb, make_confi
     assert offline_wandb.run is None
 
 
+def test_a_fast_dev_run_opens_no_tracker_run(offline_wandb, tmp_path):
+    run_dir = train_tiny([*TABLE, "debug=fdr", "logger=wandb"], tmp_path / "logs").parents[1]
+    assert (run_dir / RUN_RECORD).is_file()
+    assert (offline_wandb_runs(run_dir), (run_dir / TRACKER_RUNS).exists()) == ([], False)
+
+
 @pytest.mark.parametrize(
     ("error", "outcome"),
     [

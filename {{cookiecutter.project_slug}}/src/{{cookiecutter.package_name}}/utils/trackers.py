@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hydra.utils import get_class
-from omegaconf import DictConfig, open_dict
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 from ..run_directory import CHECKPOINTS_DIR, TRACKER_RUNS, read_json, write_json
 
@@ -80,7 +80,9 @@ CURRENT_RUN: ContextVar[RunTrackers | None] = ContextVar("tracker_runs", default
 def tracker_runs(cfg: DictConfig) -> Iterator[None]:
     """Within: the tracker runs of the loggers built belong to this run, and end when the block ends."""
     trackers = RunTrackers(Path(cfg.paths.output_dir))
-    token = CURRENT_RUN.set(trackers)
+    # With fast_dev_run, Lightning swaps the loggers for a DummyLogger ("logging is suppressed"): a debugging
+    # run opens no tracker run.
+    token = CURRENT_RUN.set(None if OmegaConf.select(cfg, "trainer.fast_dev_run") else trackers)
     try:
         yield
     except BaseException as error:
