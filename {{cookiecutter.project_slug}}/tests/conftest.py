@@ -128,6 +128,20 @@ def digits_bundle(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
+def offline_wandb(monkeypatch):
+    """The wandb module, logging offline: nothing is uploaded, whichever account this machine logged into."""
+    reason = "logger=wandb is an optional extra: pip install -e '.[wandb]'"
+    wandb = pytest.importorskip("wandb", reason=reason)
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    return wandb
+
+
+def offline_wandb_runs(run_dir: Path) -> list[str]:
+    """The ids of the offline W&B runs a run directory holds (`wandb/offline-run-<time>-<id>/`)."""
+    return [path.name.rsplit("-", 1)[1] for path in (run_dir / "wandb").glob("offline-run-*")]
+
+
+@pytest.fixture
 def make_image_folder() -> Callable[..., Path]:
     return write_image_folder
 

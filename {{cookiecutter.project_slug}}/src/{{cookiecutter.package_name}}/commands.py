@@ -19,6 +19,7 @@ from .reporting.run_configuration import configure_from_run
 from .reporting.run_record import RunRecord, recorded_run
 from .utils.checkpoints import resolve_checkpoint
 from .utils.lightning_noise import quiet_lightning
+from .utils.trackers import tracker_runs
 
 
 @contextmanager
@@ -26,7 +27,7 @@ def started_run(cfg: DictConfig, schema: type = TrainSchema) -> Iterator[RunReco
     """`with started_run(cfg) as record:` refuses a bad configuration before anything is loaded, then
     records the run in `run_record.json` (its end status follows how the block ends)."""
     check_startup(cfg, schema)
-    with recorded_run(cfg) as record, quiet_lightning():
+    with recorded_run(cfg) as record, quiet_lightning(), tracker_runs(cfg):
         yield record
 
 

@@ -51,6 +51,28 @@ def wandb_should_run_offline() -> bool:
         return True
 
 
+def sweep_directory() -> Path | None:
+    """The sweep's directory in a multirun (it holds `multirun.yaml`), else None."""
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    if not HydraConfig.initialized() or HydraConfig.get().mode != RunMode.MULTIRUN:
+        return None
+    return Path(HydraConfig.get().sweep.dir)
+
+
+def tracker_group(task_name: str) -> str:
+    """The group of a run in experiment trackers (W&B, MLflow): the trials of a `-m` sweep share one,
+    `<task>-<sweep directory's name>`; any other run is grouped with the runs of its task."""
+    sweep = sweep_directory()
+    return f"{task_name}-{sweep.name}" if sweep else task_name
+
+
+def tracker_run_name(task_name: str, output_dir: str) -> str:
+    """A run's name in experiment trackers: its group and its directory's name (a trial's: its number)."""
+    return f"{tracker_group(task_name)}-{Path(output_dir).name}"
+
+
 def cluster_nodes() -> int:
     """Nodes of this job: SLURM's count, or torchrun's world size over processes per node; else 1."""
     for variable in ("SLURM_JOB_NUM_NODES", "SLURM_NNODES"):
@@ -111,6 +133,8 @@ RESOLVERS = {
     # use_cache: one value per config, so every interpolation of the run directory agrees.
     "run_suffix": (unique_run_suffix, True),
     "wandb_offline": (wandb_should_run_offline, False),
+    "tracker_group": (tracker_group, False),
+    "tracker_run_name": (tracker_run_name, False),
     "cluster_nodes": (cluster_nodes, False),
     "cluster_devices_per_node": (cluster_devices_per_node, False),
     "writable_dir": (writable_dir, True),

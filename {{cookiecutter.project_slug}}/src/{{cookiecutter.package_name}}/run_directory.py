@@ -4,6 +4,7 @@ are read and written. Every module that writes or reads a run's files takes the 
     logs/<task>/runs/<date>_<time>_<suffix>/
         .hydra/config.yaml        the composed configuration (Hydra), with overrides.yaml and hydra.yaml
         run_record.json           how to reproduce the run, and how it ended (reporting/run_record.py)
+        tracker_runs.json         the W&B and MLflow run ids, continued on resume (utils/trackers.py)
         checkpoints/              the best epochs and last.ckpt (callbacks/, configs/callbacks/)
         history.csv               every epoch's metrics (callbacks/metrics_history.py)
         data_summary.json         tables: columns, types and cleaning counts (data/tabular.py)
@@ -25,6 +26,7 @@ from typing import Any
 
 HYDRA_FILES = ("config.yaml", "hydra.yaml", "overrides.yaml")
 RUN_RECORD = "run_record.json"
+TRACKER_RUNS = "tracker_runs.json"
 CHECKPOINTS_DIR = "checkpoints"
 LAST_CHECKPOINT = "last.ckpt"
 HISTORY = "history.csv"

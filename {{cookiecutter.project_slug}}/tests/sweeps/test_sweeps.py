@@ -15,10 +15,12 @@ from hydra.utils import get_class
 from omegaconf import OmegaConf
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.trial import TrialState
+from tests.conftest import offline_wandb_runs
 
 from {{ cookiecutter.package_name }}.callbacks.optuna_pruning import OptunaPruning
 from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
 from {{ cookiecutter.package_name }}.errors import ConfigError
+from {{ cookiecutter.package_name }}.run_directory import RUN_RECORD, read_json
 from {{ cookiecutter.package_name }}.sweeps.runner import SweepFailedError, run_study
 from {{ cookiecutter.package_name }}.sweeps.search_space import parse_search_space
 
@@ -261,9 +263,9 @@ def test_a_sweep_without_a_search_space_says_how_to_give_one(tmp_path):
         run_study(sweeper, ["trainer.max_epochs=2"])
 
 
-def multirun(log_dir: Path, *overrides: str) -> tuple[Path, optuna.Study | None]:
-    """`train -m <overrides>` with debug=fdr in a fresh process: (its sweep directory, its Optuna study)."""
-    command = [sys.executable, "-m", f"{PACKAGE}.train", "-m", "debug=fdr", *overrides]
+def multirun(log_dir: Path, *overrides: str, debug: str = "fdr") -> tuple[Path, optuna.Study | None]:
+    """`train -m debug=<debug> <overrides>` in a fresh process: (its sweep directory, its Optuna study)."""
+    command = [sys.executable, "-m", f"{PACKAGE}.train", "-m", f"debug={debug}", *overrides]
     result = subprocess.run(
         [*command, f"paths.log_dir={log_dir}"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600
     )
@@ -301,3 +303,35 @@ def test_a_plain_grid_multirun_still_works(tmp_path):
     sweep_dir, study = multirun(tmp_path, "experiment=tabular_synthetic", "model.optimizer.lr=1e-3,1e-2")
     assert study is None  # Hydra's own grid sweeper, not Optuna
     assert len(list(sweep_dir.glob("*/metrics.json"))) == 2
+
+
+def assert_one_wandb_run_per_trial(sweep_dir: Path, trials: int) -> None:
+    trial_dirs = sorted(path for path in sweep_dir.iterdir() if path.name.isdigit())
+    runs = [offline_wandb_runs(trial) for trial in trial_dirs]
+    # One W&B run in each trial's directory, none shared.
+    assert [len(run_ids) for run_ids in runs] == [1] * trials, runs
+    assert len({run_ids[0] for run_ids in runs}) == trials, runs
+    groups = {read_json(trial / RUN_RECORD)["config"]["logger"]["wandb"]["group"] for trial in trial_dirs}
+    assert groups == {f"debug-{sweep_dir.name}"}
+
+
+# fast_dev_run (debug=fdr) switches the loggers off: these trials train on a few real batches instead.
+TINY_TRIALS = ["trainer.max_epochs=1", "trainer.limit_train_batches=2", "trainer.limit_val_batches=1"]
+TINY_TRIALS += ["trainer.limit_test_batches=1", "compare_baselines=false", "explain.after_training=false"]
+TINY_TRIALS += ["logger=wandb"]
+
+
+@pytest.mark.slow
+def test_each_trial_of_a_grid_multirun_logs_into_its_own_wandb_run(tmp_path, offline_wandb):
+    # Hydra's basic launcher runs both trials in one process, where Lightning would reuse an open W&B run.
+    overrides = ["experiment=tabular_synthetic", "model.optimizer.lr=1e-3,3e-3", *TINY_TRIALS]
+    sweep_dir, _ = multirun(tmp_path, *overrides, debug="limit")
+    assert_one_wandb_run_per_trial(sweep_dir, trials=2)
+
+
+@pytest.mark.slow
+def test_each_trial_of_an_optuna_sweep_logs_into_its_own_wandb_run(tmp_path, offline_wandb):
+    overrides = ["hparams_search=tabular_optuna", "hydra.sweeper.n_trials=2", *TINY_TRIALS]
+    sweep_dir, study = multirun(tmp_path, *overrides, debug="limit")
+    assert [trial.state for trial in study.trials] == [TrialState.COMPLETE] * 2
+    assert_one_wandb_run_per_trial(sweep_dir, trials=2)

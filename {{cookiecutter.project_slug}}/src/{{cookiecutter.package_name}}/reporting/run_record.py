@@ -18,7 +18,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from ..config import PROJECT_ROOT
+from ..config import PROJECT_ROOT, sweep_directory
 from ..run_directory import RUN_RECORD
 from .environment import git_state, hardware, software
 from .secrets import SecretScrubber
@@ -117,13 +117,3 @@ def recorded_run(cfg: DictConfig) -> Iterator[RunRecord]:
         record.finish("pruned" if isinstance(error, TrialPruned) else "failed", error=error)
         raise
     record.finish("completed")
-
-
-def sweep_directory() -> Path | None:
-    """The sweep's directory in a multirun (it holds `multirun.yaml`), else None."""
-    from hydra.core.hydra_config import HydraConfig
-    from hydra.types import RunMode
-
-    if not HydraConfig.initialized() or HydraConfig.get().mode != RunMode.MULTIRUN:
-        return None
-    return Path(HydraConfig.get().sweep.dir)

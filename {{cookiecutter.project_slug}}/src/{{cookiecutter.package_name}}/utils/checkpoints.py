@@ -8,6 +8,7 @@ from omegaconf import DictConfig
 
 from ..errors import CheckpointError
 from ..run_directory import CHECKPOINTS_DIR, LAST_CHECKPOINT, METRICS, read_json
+from .trackers import continue_tracker_runs
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,7 @@ def resume_checkpoint(cfg: DictConfig) -> Path | None:
     if resume_from:
         log.info("Resuming from %s", resume_from)
         continue_checkpoints_in(cfg, resume_from.parent)
+        continue_tracker_runs(cfg, resume_from)
     return resume_from
 
 

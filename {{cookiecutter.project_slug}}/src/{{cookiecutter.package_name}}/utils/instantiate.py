@@ -6,6 +6,8 @@ from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
+from .trackers import follow_tracker_runs
+
 
 def instantiate_callbacks(config: DictConfig | None) -> list[Any]:
     """One callback per entry that has a `_target_`; entries set to null are switched off."""
@@ -15,7 +17,8 @@ def instantiate_callbacks(config: DictConfig | None) -> list[Any]:
 
 
 def instantiate_loggers(config: DictConfig | None) -> list[Any]:
-    """Loggers, with an install hint when the chosen logger's package is missing."""
+    """Loggers, with an install hint when the chosen logger's package is missing. Within a run, their
+    W&B and MLflow runs are this run's alone (utils/trackers.py)."""
     if not config:
         return []
     loggers = []
@@ -31,4 +34,5 @@ def instantiate_loggers(config: DictConfig | None) -> list[Any]:
             raise ModuleNotFoundError(
                 f"logger={name} needs the '{name}' package: pip install -e '.[{name}]' ({error.__cause__})"
             ) from error
+    follow_tracker_runs(loggers)
     return loggers
