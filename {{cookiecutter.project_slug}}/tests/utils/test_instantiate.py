@@ -4,6 +4,7 @@ import pytest
 from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
 from omegaconf import OmegaConf
 
+from {{ cookiecutter.package_name }}.errors import ConfigError
 from {{ cookiecutter.package_name }}.utils.instantiate import (
     instantiate_callbacks,
     instantiate_loggers,
@@ -21,5 +22,5 @@ def test_callbacks_set_to_null_are_switched_off(make_config):
 
 def test_a_logger_whose_package_is_missing_says_how_to_install_it():
     config = OmegaConf.create({"wandb": {"_target_": "missing_logger_package.WandbLogger"}})
-    with pytest.raises(ModuleNotFoundError, match=r"pip install -e '\.\[wandb\]'"):
+    with pytest.raises(ConfigError, match=r"pip install -e '\.\[wandb\]'"):
         instantiate_loggers(config)

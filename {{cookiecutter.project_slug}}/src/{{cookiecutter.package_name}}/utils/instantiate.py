@@ -6,6 +6,7 @@ from hydra.errors import InstantiationException
 from hydra.utils import instantiate
 from omegaconf import DictConfig
 
+from ..errors import ConfigError
 from .trackers import follow_tracker_runs
 
 
@@ -31,8 +32,9 @@ def instantiate_loggers(config: DictConfig | None) -> list[Any]:
             if not isinstance(error.__cause__, ImportError):
                 raise
             # The optional extras in pyproject.toml are named after the logger configs.
-            raise ModuleNotFoundError(
-                f"logger={name} needs the '{name}' package: pip install -e '.[{name}]' ({error.__cause__})"
+            raise ConfigError(
+                f"logger={name} needs the '{name}' package ({error.__cause__}): pip install -e '.[{name}]', "
+                "or choose another logger (logger=csv)."
             ) from error
     follow_tracker_runs(loggers)
     return loggers
