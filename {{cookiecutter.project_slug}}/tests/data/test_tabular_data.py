@@ -229,6 +229,8 @@ def small_table(rows: int = 30) -> pd.DataFrame:
         ("text_regression", "needs a numeric target, but 'label' holds values such as ['a', 'b', 'c']"),
         ("rare_class", "Classes {'z': 2} have fewer than 3 rows"),
         ("unknown_drop", "data.drop names ['id'], which the table does not have"),
+        ("unknown_keep", "data.keep names ['id'], which the table does not have"),
+        ("keep_and_drop", "data.keep names ['x'], which data.drop or data.sensitive also name"),
         ("bad_impute", "data.impute.numeric='zero': choose one of ['median', 'mean', 'drop']"),
         ("bad_type", "each type must be one of"),
         ("no_source", "Set data.path to your CSV or Parquet file"),
@@ -261,6 +263,10 @@ def test_bad_input_gets_an_error_that_names_the_problem(tmp_path, case, message)
         options["path"] = str(write(tmp_path, table))
     elif case == "unknown_drop":
         options["drop"] = ["id"]
+    elif case == "unknown_keep":
+        options["keep"] = ["id"]
+    elif case == "keep_and_drop":
+        options.update(keep=["x"], drop=["x"])
     elif case == "bad_impute":
         options["impute"] = {"numeric": "zero"}
     elif case == "bad_type":

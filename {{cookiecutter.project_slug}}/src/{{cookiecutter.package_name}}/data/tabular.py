@@ -20,6 +20,7 @@ from .splits import random_split, stratified_split
 from .tabular_cleaning import CleanTable, clean_table
 from .tabular_columns import as_categories
 from .tabular_io import read_table
+from .tabular_leaks import find_leaks
 from .tabular_preprocessing import CLASSIFICATION, TabularPreprocessor
 
 SPLITS = ("train", "val", "test")
@@ -43,6 +44,7 @@ class TabularDataModule(SplitDataModule):
         task: str | None = None,
         features: Sequence[str] | None = None,
         drop: Sequence[str] | None = None,
+        keep: Sequence[str] | None = None,
         sensitive: Sequence[str] | None = None,
         column_types: Mapping[str, str] | None = None,
         impute: Mapping[str, str] | None = None,
@@ -67,6 +69,7 @@ class TabularDataModule(SplitDataModule):
         self.task = task
         self.features = list(features) if features else None
         self.drop = list(drop or [])
+        self.keep = list(keep or [])
         self.sensitive = list(sensitive or [])
         self.column_types = dict(column_types or {})
         self.impute = dict(impute or {})
@@ -99,6 +102,7 @@ class TabularDataModule(SplitDataModule):
             column_types=self.column_types,
             impute=self.impute,
             feature_fn=self.feature_fn,
+            keep=self.keep,
         )
         indices = self._split(table)
         self.frames = {
@@ -107,7 +111,10 @@ class TabularDataModule(SplitDataModule):
         }
         self.preprocessor = self._preprocessor(table)
         self.train_set, self.val_set, self.test_set = (self._tensors(self.frames[name]) for name in SPLITS)
-        self.summary = self._summarise(table)
+        # Kept columns were looked at on purpose: they are neither dropped nor warned about.
+        checked = {column: kind for column, kind in table.column_types.items() if column not in self.keep}
+        leaks = find_leaks(self.frames["train"], checked, self.target, table.task, self.split_seed)
+        self.summary = self._summarise(table, leaks)
 
     def _split(self, table: CleanTable) -> tuple[list[int], list[int], list[int]]:
         rows = len(table.frame)
@@ -201,7 +208,7 @@ class TabularDataModule(SplitDataModule):
         """The test rows as read (sensitive columns included), without the target."""
         return self.frames["test"].drop(columns=[self.target])
 
-    def _summarise(self, table: CleanTable) -> dict[str, Any]:
+    def _summarise(self, table: CleanTable, leaks: dict[str, float]) -> dict[str, Any]:
         frame = table.frame
         target = frame[self.target]
         if table.task == CLASSIFICATION:
@@ -214,6 +221,8 @@ class TabularDataModule(SplitDataModule):
             "task": table.task,
             "rows": len(frame),
             "cleaning": table.counts,
+            "dropped_columns": table.dropped,  # row indexes and identifiers: {column: why}
+            "possible_leaks": leaks,  # {column: its score alone on the training split}
             "columns": {
                 column: {"type": kind, "missing": int(frame[column].isna().sum())}
                 for column, kind in table.column_types.items()

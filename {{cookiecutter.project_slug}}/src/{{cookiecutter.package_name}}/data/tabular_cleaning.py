@@ -12,6 +12,7 @@ from pandas.api import types
 
 from ..errors import ConfigError, DataError
 from .tabular_columns import CATEGORICAL, as_categories, check_no_stray_text, infer_column_types
+from .tabular_leaks import find_identifiers, find_row_indexes, warn_about_dropped
 from .tabular_preprocessing import CLASSIFICATION, REGRESSION
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ class CleanTable:
     classes: list[str] | None
     impute: dict[str, str]  # the missing-value policy per column kind
     counts: dict[str, int] = field(default_factory=dict)  # rows read, and rows each rule removed
+    dropped: dict[str, str] = field(default_factory=dict)  # row indexes and identifiers found: {column: why}
 
 
 def check_columns_exist(frame: pd.DataFrame, option: str, columns: Sequence[str]) -> None:
@@ -70,7 +72,10 @@ def clean_table(
     column_types: Mapping[str, str] | None = None,
     impute: Mapping[str, str] | None = None,
     feature_fn: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+    keep: Sequence[str] = (),
 ) -> CleanTable:
+    """`keep`: columns to use as inputs even if they look like a row index or an identifier. With
+    `features` given, the inputs are the user's choice and nothing is dropped on suspicion."""
     impute = check_impute(impute or {})
     if target not in frame.columns:
         raise ConfigError(
@@ -78,7 +83,18 @@ def clean_table(
         )
     check_columns_exist(frame, "data.drop", drop)
     check_columns_exist(frame, "data.sensitive", sensitive)
+    check_columns_exist(frame, "data.keep", keep)
+    contradictions = sorted(set(keep) & {*drop, *sensitive})
+    if contradictions:
+        raise ConfigError(
+            f"data.keep names {contradictions}, which data.drop or data.sensitive also name: a column is "
+            "either an input or not. Remove it from one of them."
+        )
     counts = {"rows_read": len(frame)}
+    suspects = [] if features else [c for c in frame.columns if c not in {target, *drop, *sensitive, *keep}]
+    # Found in file order, and gone before duplicates are looked for: a row index tells every row apart.
+    dropped = find_row_indexes(frame, suspects)
+    frame = frame.drop(columns=list(dropped))
 
     labelled = frame[frame[target].notna()]
     counts["missing_target_dropped"] = len(frame) - len(labelled)
@@ -95,9 +111,12 @@ def clean_table(
             100 * counts["duplicates_dropped"] / len(labelled),
         )
     unique = unique.reset_index(drop=True)
+    # After the duplicates are gone: a repeated row repeats its identifier too.
+    dropped.update(find_identifiers(unique, [column for column in suspects if column not in dropped]))
+    warn_about_dropped(dropped)
 
     engineered = feature_fn(unique) if feature_fn is not None else unique
-    excluded = {target, *drop, *sensitive}
+    excluded = {target, *drop, *sensitive, *dropped}
     if features:
         check_columns_exist(engineered, "data.features", features)
         overlap = sorted(set(features) & excluded)
@@ -114,7 +133,10 @@ def clean_table(
         inputs = [column for column in inputs if column not in empty]
     counts["empty_columns_dropped"] = len(empty)
     if not inputs:
-        raise ConfigError("No input columns are left: check data.features, data.drop and data.sensitive.")
+        raise ConfigError(
+            "No input columns are left: check data.features, data.drop and data.sensitive (and the warnings "
+            "above for columns dropped as row indexes or identifiers: data.keep keeps them)."
+        )
 
     kinds = infer_column_types(engineered[inputs], column_types)
     warn_about_identifiers(engineered, kinds)
@@ -122,7 +144,7 @@ def clean_table(
     rows, counts["missing_values_dropped"] = drop_incomplete_rows(rows, kinds, impute)
     task = task or infer_task(rows[target])
     classes = check_target(rows[target], target, task)
-    return CleanTable(rows.reset_index(drop=True), kinds, task, classes, impute, counts)
+    return CleanTable(rows.reset_index(drop=True), kinds, task, classes, impute, counts, dropped)
 
 
 def warn_about_identifiers(frame: pd.DataFrame, kinds: Mapping[str, str]) -> list[str]:
