@@ -135,7 +135,9 @@ def test_a_mismatched_run_is_refused_naming_both_models(tabular_checkpoint, tmp_
     )
 
 
-def train_on_a_missing_table(tmp_path: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def train_on_a_missing_table(
+    tmp_path: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     table = ["experiment=tabular", f"data.path={tmp_path}/no.csv", "data.target=b"]
     return run_module("train", *FAST, *table, log_dir=tmp_path, env=env)
 
