@@ -100,7 +100,7 @@ def test_a_folder_that_is_not_a_bundle_is_refused_with_the_fix(tmp_path):
     with pytest.raises(CheckpointError, match=r"not a model bundle .*python -m <package>.export"):
         load_model(tmp_path)
     (tmp_path / "model_config.json").write_text(json.dumps({"bundle_format": 1, "model_class": "os.system"}))
-    with pytest.raises(ValueError, match="unknown model class 'os.system'"):
+    with pytest.raises(CheckpointError, match="unknown model class 'os.system'"):
         load_model(tmp_path)
 
 

@@ -8,6 +8,7 @@ import pytest
 import torch
 from tests.conftest import best_checkpoint_of, export_bundle, train_tiny
 
+from {{ cookiecutter.package_name }}.errors import CheckpointError
 from {{ cookiecutter.package_name }}.eval import evaluate
 from {{ cookiecutter.package_name }}.predict import predict
 from {{ cookiecutter.package_name }}.train import train
@@ -163,5 +164,5 @@ def test_eval_refuses_data_the_checkpoint_was_not_trained_on(make_config, tiny_r
     train(trained)
     checkpoint = read_json(trained.paths.output_dir, "metrics.json")["checkpoint"]
     other = make_config("eval", *data[:-1], "data.drop=[Customer ID,Notes,City]", f"ckpt_path={checkpoint}")
-    with pytest.raises(ValueError, match="pass the same data options as in training"):
+    with pytest.raises(CheckpointError, match="leave out the data options that differ from training"):
         evaluate(other)

@@ -162,8 +162,9 @@ class TabularDataModule(SplitDataModule):
         if (saved.target, saved.column_types) != (self.target, table.column_types):
             raise CheckpointError(
                 f"The checkpoint predicts {saved.target!r} from {list(saved.column_types)}, but this data "
-                f"gives {self.target!r} from {list(table.column_types)}: pass the same data options as in "
-                "training."
+                f"gives {self.target!r} from {list(table.column_types)}: leave out the data options that "
+                "differ from training (a checkpoint in its run directory brings the run's own), or keep a column "
+                "now dropped as a row index or identifier with data.keep=[...]."
             )
         return saved
 
