@@ -163,8 +163,8 @@ class TabularDataModule(SplitDataModule):
             raise CheckpointError(
                 f"The checkpoint predicts {saved.target!r} from {list(saved.column_types)}, but this data "
                 f"gives {self.target!r} from {list(table.column_types)}: leave out the data options that "
-                "differ from training (a checkpoint in its run directory brings the run's own), or keep a column "
-                "now dropped as a row index or identifier with data.keep=[...]."
+                "differ from training (a checkpoint in its run directory brings the run's own), or keep a "
+                "column now dropped as a row index or identifier with data.keep=[...]."
             )
         return saved
 
