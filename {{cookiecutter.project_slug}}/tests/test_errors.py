@@ -166,7 +166,8 @@ def test_a_bug_keeps_its_traceback(tmp_path):
 
 
 def test_the_exit_code_of_a_command_line_hydra_refuses_is_the_usage_code():
-    command = [sys.executable, "-m", "{{ cookiecutter.package_name }}.train", "trainer.max_epoch=3", "--cfg", "job"]
+    train = f"{errors.__package__}.train"
+    command = [sys.executable, "-m", train, "trainer.max_epoch=3", "--cfg", "job"]
     result = subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == ConfigError.exit_code
     assert_one_message(result.stderr, "Key 'max_epoch' is not in struct")
