@@ -142,18 +142,21 @@ def train_on_a_missing_table(
     return run_module("train", *FAST, *table, log_dir=tmp_path, env=env)
 
 
+@pytest.mark.slow
 def test_a_user_error_in_a_fresh_process_prints_no_traceback(tmp_path):
     result = train_on_a_missing_table(tmp_path)
     assert result.returncode == DataError.exit_code
     assert_one_message(result.stderr, f"data.path={tmp_path}/no.csv cannot be read")
 
 
+@pytest.mark.slow
 def test_hydra_full_error_shows_the_traceback_of_a_user_error(tmp_path):
     result = train_on_a_missing_table(tmp_path, env={"HYDRA_FULL_ERROR": "1"})
     assert result.returncode == errors.BUG_EXIT_CODE
     assert "Traceback" in result.stderr and "DataError" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_bug_keeps_its_traceback(tmp_path):
     # faults/bug.py: a callback whose hook raises an exception no user caused.
     bug = "+callbacks.bug._target_=bug.BugAtFitStart"
