@@ -26,7 +26,7 @@ VARIANTS = {
     "ci=none": {"ci": "none"},
     "init_git=no": {"init_git": "no"},
     "python_version=3.10": {"python_version": "3.10"},
-    "python_version=3.13": {"python_version": "3.13"},
+    "python_version=3.14": {"python_version": "3.14"},
     "unusual names": UNUSUAL_NAME,
     "explicit slug and package": {"project_slug": "my-capstone", "package_name": "vision_lab"},
     # The longest package name the answers allow: every line holding it must still fit.

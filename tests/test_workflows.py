@@ -1,6 +1,7 @@
 """GitHub Actions workflows, the template's and the generated project's, follow supply-chain hygiene:
 actions pinned to full commit SHAs (a tag can be moved to other code), least-privilege permissions, and
-no `pull_request_target` (which hands secrets to code from forks)."""
+no `pull_request_target` (which hands secrets to code from forks). The workflows test the lowest and the
+highest Python a project may ask for."""
 
 import re
 import shutil
@@ -9,9 +10,10 @@ import subprocess
 import pytest
 import yaml
 
-from tests.conftest import TEMPLATE_DIR, bake
+from tests.conftest import TEMPLATE_DIR, bake, hook_constant
 
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+PYTHONS = hook_constant("SUPPORTED_PYTHON_VERSIONS")
 
 
 @pytest.fixture(scope="module")
@@ -54,3 +56,19 @@ def test_actionlint_accepts_every_workflow(all_workflows):
         [actionlint, "-no-color", *map(str, all_workflows)], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("python_version", [PYTHONS[0], "3.11", PYTHONS[-1]])
+def test_generated_ci_tests_the_lowest_and_the_highest_python(tmp_path, python_version):
+    project = bake(tmp_path, init_git="no", python_version=python_version)
+    workflow = yaml.safe_load((project / ".github" / "workflows" / "ci.yaml").read_text())
+    matrix = workflow["jobs"]["lint-and-test"]["strategy"]["matrix"]["python-version"]
+    assert matrix == list(dict.fromkeys([python_version, PYTHONS[-1]]))
+
+
+def test_template_ci_bakes_for_the_lowest_and_the_highest_python():
+    workflow = yaml.safe_load((TEMPLATE_DIR / ".github" / "workflows" / "template-ci.yml").read_text())
+    job = workflow["jobs"]["bake-for-each-python"]
+    assert job["strategy"]["matrix"]["python-version"] == [PYTHONS[0], PYTHONS[-1]]
+    commands = " ".join(step.get("run", "") for step in job["steps"])
+    assert "python_version=${{ matrix.python-version }}" in commands and "make test" in commands
