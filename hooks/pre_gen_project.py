@@ -1,7 +1,8 @@
 """Validate the answers before cookiecutter writes anything.
 
 Answers are read as JSON data, never executed as code. Each problem is reported as one sentence and the
-hook exits non-zero, which makes cookiecutter delete the half-made project directory.
+hook exits non-zero, which makes cookiecutter delete the half-made project directory. An answer that works
+but deserves a second thought (a Python near its end of life) gets a one-sentence warning instead.
 """
 
 import json
@@ -11,7 +12,9 @@ import sys
 
 ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 
-SUPPORTED_PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13")
+SUPPORTED_PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
+# Supported versions at or past the end of their security fixes: accepted, with a warning.
+END_OF_LIFE = {"3.10": "October 2026"}
 CHOICES = {
     "license": ("MIT", "Apache-2.0", "BSD-3-Clause", "none"),
     "logger": ("csv", "tensorboard", "wandb", "mlflow"),
@@ -97,10 +100,25 @@ def find_problems(answers: dict) -> list[str]:
     return problems
 
 
+def find_warnings(answers: dict) -> list[str]:
+    """Return one sentence per answer that works but that the user should reconsider."""
+    version = str(answers["python_version"])
+    if version in END_OF_LIFE:
+        return [
+            f"Python {version}'s end of life is {END_OF_LIFE[version]} (no security fixes after it; PyTorch "
+            "2.15 and later have no wheels for it): choose python_version=3.11 or newer unless the project "
+            f"must run on {version}."
+        ]
+    return []
+
+
 def main() -> int:
     problems = find_problems(ANSWERS)
     for problem in problems:
         print(f"ERROR: {problem}", file=sys.stderr)
+    if not problems:
+        for warning in find_warnings(ANSWERS):
+            print(f"WARNING: {warning}", file=sys.stderr)
     return 1 if problems else 0
 
 

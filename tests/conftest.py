@@ -1,5 +1,6 @@
 """Bake projects from this template into temporary directories, sharing one Python environment."""
 
+import ast
 import json
 import os
 import subprocess
@@ -15,6 +16,14 @@ DEFAULTS = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
 ENV_BIN = Path(sys.executable).parent
 # Baking runs the post-generation hook in this process: let it find pre-commit as a user's shell would.
 os.environ["PATH"] = f"{ENV_BIN}{os.pathsep}{os.environ['PATH']}"
+
+
+def hook_constant(name: str):
+    """A constant of hooks/pre_gen_project.py, which is a template (so read, not imported)."""
+    tree = ast.parse((TEMPLATE_DIR / "hooks" / "pre_gen_project.py").read_text())
+    assigned = [node for node in tree.body if isinstance(node, ast.Assign)]
+    (value,) = [node.value for node in assigned if getattr(node.targets[0], "id", None) == name]
+    return ast.literal_eval(value)
 
 
 def bake(output_dir: Path, **answers: str) -> Path:

@@ -2,6 +2,7 @@
 
 import ast
 import fnmatch
+import json
 import re
 import subprocess
 import tomllib
@@ -26,7 +27,7 @@ VARIANTS = {
     "ci=none": {"ci": "none"},
     "init_git=no": {"init_git": "no"},
     "python_version=3.10": {"python_version": "3.10"},
-    "python_version=3.13": {"python_version": "3.13"},
+    "python_version=3.14": {"python_version": "3.14"},
     "unusual names": UNUSUAL_NAME,
     "explicit slug and package": {"project_slug": "my-capstone", "package_name": "vision_lab"},
     # The longest package name the answers allow: every line holding it must still fit.
@@ -57,7 +58,7 @@ def test_nothing_is_left_unrendered(baked):
         assert "cookiecutter" not in path.relative_to(project).as_posix(), path
 
 
-def test_every_python_yaml_and_toml_file_parses(baked):
+def test_every_python_yaml_toml_and_json_file_parses(baked):
     _, project = baked
     for path in project_files(project):
         text = path.read_text(encoding="utf-8")
@@ -67,6 +68,8 @@ def test_every_python_yaml_and_toml_file_parses(baked):
             yaml.safe_load(text)
         elif path.suffix == ".toml":
             tomllib.loads(text)
+        elif path.suffix in (".json", ".ipynb"):
+            json.loads(text)
 
 
 def test_ruff_lint_and_format_pass(baked):
@@ -102,9 +105,11 @@ def test_the_answers_reach_the_project(baked):
         assert pyproject["project"]["license"] == license_answer
         first_words = {"MIT": "MIT License", "Apache-2.0": "Apache License", "BSD-3-Clause": "BSD 3-Clause"}
         assert first_words[license_answer] in license_file.read_text()
-    assert (project / ".github" / "workflows" / "ci.yaml").exists() == (
-        answers.get("ci", "github") == "github"
-    )
+    for workflow_file in (".github/workflows/ci.yaml", ".github/dependabot.yml"):
+        assert (project / workflow_file).exists() == (answers.get("ci", "github") == "github"), workflow_file
+    devcontainer = json.loads((project / ".devcontainer" / "devcontainer.json").read_text())
+    assert devcontainer["image"] == f"mcr.microsoft.com/devcontainers/python:3-{python_version}"
+    assert devcontainer["name"] == answers.get("project_name", DEFAULTS["project_name"])
 
 
 def test_unusual_names_become_valid_identifiers(tmp_path):

@@ -42,6 +42,19 @@ def test_every_problem_is_reported_at_once(tmp_path, capfd):
     assert len(errors) == 3
 
 
+END_OF_LIFE_WARNING = (
+    "WARNING: Python 3.10's end of life is October 2026 (no security fixes after it; PyTorch 2.15 and later "
+    "have no wheels for it): choose python_version=3.11 or newer unless the project must run on 3.10."
+)
+
+
+@pytest.mark.parametrize(("python_version", "warnings"), [("3.10", [END_OF_LIFE_WARNING]), ("3.14", [])])
+def test_a_python_at_its_end_of_life_is_accepted_with_a_warning(tmp_path, capfd, python_version, warnings):
+    project = bake(tmp_path, init_git="no", python_version=python_version)
+    assert (project / "pyproject.toml").is_file()
+    assert [line for line in capfd.readouterr().err.splitlines() if line.startswith("WARNING: ")] == warnings
+
+
 def test_an_unknown_choice_is_rejected_before_generation(tmp_path):
     with pytest.raises(ValueError, match="choices are"):
         bake(tmp_path, license="GPL")

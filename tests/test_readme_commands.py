@@ -15,8 +15,8 @@ Each command must match exactly one of RULES; a command no rule knows fails
 - `make <target>`: `make -n` in this checkout when the template's Makefile has the target (demo, test, ... run
   for real in CI), and each recipe line that calls the generated package must be a command of the generated
   project's README; a target the template lacks must be a command of the generated project's README.
-- Commands run in the generated project (`python -m <package>...`, `python3 -m venv .venv`, ...): each must be
-  a command of the generated project's README, whose own tests/test_readme_commands.py runs it.
+- Commands run in the generated project (`python -m <package>...`, `source .venv/bin/activate`): each must
+  be a command of the generated project's README, whose own tests/test_readme_commands.py runs it.
 """
 
 import importlib.metadata
@@ -208,7 +208,7 @@ RULES = [
     Rule("make target", r"make [a-z][a-z-]*", check_make),
     Rule(
         "in the generated project",
-        r"python -m <package>\..+|python3 -m venv \.venv|source \.venv/bin/activate|\.venv/bin/pip .+",
+        r"python -m <package>\..+|source \.venv/bin/activate",
         check_generated,
     ),
 ]

@@ -47,7 +47,10 @@ def wandb_should_run_offline() -> bool:
         return False
     try:
         return netrc.netrc().authenticators("api.wandb.ai") is None
-    except (FileNotFoundError, netrc.NetrcParseError):
+    except (
+        FileNotFoundError,
+        netrc.NetrcParseError,
+    ):
         return True
 
 

@@ -273,7 +273,10 @@ def signature_schema(target: Callable, extra_keys: tuple[str, ...] = ()) -> tupl
     any other keyword."""
     try:
         parameters = inspect.signature(target).parameters.values()
-    except (TypeError, ValueError):  # builtins (torch.device, dict) have none: any key may be right
+    except (
+        TypeError,
+        ValueError,
+    ):  # builtins (torch.device, dict) have none: any key may be right
         return dataclasses.make_dataclass("AnySchema", []), True
     try:
         hints = typing.get_type_hints(target.__init__ if inspect.isclass(target) else target)

@@ -8,6 +8,8 @@ metric (`monitor.metric`, best value over its epochs) is best in `monitor.mode`'
 `make model-card` runs this.
 """
 
+from __future__ import annotations
+
 import argparse
 import json
 import shutil
@@ -30,7 +32,7 @@ class FinishedRun:
     score: float | None
 
     @classmethod
-    def read(cls, directory: Path) -> "FinishedRun | None":
+    def read(cls, directory: Path) -> FinishedRun | None:
         """The run in `directory`, if it is a completed training run with a model card."""
         files = [directory / name for name in (RUN_RECORD, METRICS, MODEL_CARD)]
         if not all(path.is_file() for path in files):

@@ -26,9 +26,8 @@ there), as a reader following the README would, with tiny limits:
 - `make <target>`: `make -n` (the recipes install, lint, lock or run this suite: printed, not run), and each
   recipe line that calls an entry point is checked like that entry point's own command (composed; the model
   card's `publish_card` runs for real, into the temporary project). `make help` runs for real.
-- `python3 -m venv .venv` runs (without pip's own bootstrap), `source .venv/bin/activate` activates it in
-  bash, the CPU-only `pip install` is checked against the pins of pyproject.toml (it downloads), and
-  `python -m pytest <file>` collects that file (its tests run in this suite anyway).
+- `source .venv/bin/activate` activates a fresh virtual environment in bash (made without pip's own
+  bootstrap), and `python -m pytest <file>` collects that file (its tests run in this suite anyway).
 """
 
 import inspect
@@ -449,33 +448,15 @@ def collect_tests(project: Project, command: str) -> None:
     assert result.returncode == 0 and " collected" in result.stdout, result.stdout + result.stderr
 
 
-def make_venv(project: Project, command: str) -> None:
-    words = shlex.split(command)
-    result = subprocess.run([sys.executable, *words[1:], "--without-pip"], cwd=project.root, timeout=120)
-    assert result.returncode == 0 and (project.root / ".venv" / "bin" / "python").exists()
-
-
 def activate_venv(project: Project, command: str) -> None:
-    project.run(next(c for c in COMMANDS if c.startswith("python3 -m venv")))
+    venv = [sys.executable, "-m", "venv", "--without-pip", ".venv"]
+    assert subprocess.run(venv, cwd=project.root, timeout=120).returncode == 0
     script = f"{command} && python -c 'import sys; print(sys.prefix)'"
     result = subprocess.run(
         ["bash", "-c", script], cwd=project.root, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
     assert Path(result.stdout.strip()).resolve() == (project.root / ".venv").resolve()
-
-
-def check_pins(project: Project, command: str) -> None:
-    """Downloads from a package index: each requirement must be pinned as in pyproject.toml instead."""
-    words = shlex.split(command)[3:]
-    pyproject = (PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    while words:
-        word = words.pop(0)
-        if word == "--index-url":
-            assert words.pop(0).startswith("https://")
-        else:
-            assert not word.startswith("-"), f"a pip option this test does not know: {word}"
-            assert f'"{word}"' in pyproject, f"{word} is not pinned that way in pyproject.toml"
 
 
 RULES = [
@@ -486,9 +467,7 @@ RULES = [
     Rule("container", r"docker (build|run) .+", check_docker),
     Rule("make target", r"make [a-z][a-z-]*( [A-Z]+=.*)?", run_make),
     Rule("test file", r"python -m pytest \S+", collect_tests),
-    Rule("virtual environment", r"python3 -m venv \.venv", make_venv),
     Rule("activation", r"source \.venv/bin/activate", activate_venv),
-    Rule("CPU-only PyTorch", r"\.venv/bin/pip install .+", check_pins),
 ]
 
 

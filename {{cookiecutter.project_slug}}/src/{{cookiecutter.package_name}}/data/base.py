@@ -1,5 +1,7 @@
 """What every DataModule here shares: three splits and their loaders; classification adds class names."""
 
+from __future__ import annotations
+
 import itertools
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -86,7 +88,7 @@ class SplitDataModule(LightningDataModule):
             "split_sizes": {name: len(getattr(self, f"{name}_set")) for name in SPLITS},
         }
 
-    def test_examples(self) -> "pd.DataFrame | None":
+    def test_examples(self) -> pd.DataFrame | None:
         """What identifies each test example (a table's columns, an image's file), in test order."""
         return None
 

@@ -6,6 +6,8 @@ is kept as plain JSON-compatible values: saved inside checkpoints and as `prepro
 rebuilt into the same transformer by evaluation, batch prediction and serving. Nothing is pickled.
 """
 
+from __future__ import annotations
+
 from collections.abc import Mapping
 from typing import Any
 
@@ -71,7 +73,7 @@ class TabularPreprocessor:
         classes: list[str] | None = None,
         numeric_impute: str = "median",
         categorical_impute: str = "most_frequent",
-    ) -> "TabularPreprocessor":
+    ) -> TabularPreprocessor:
         inputs = to_model_columns(train, column_types)
         numeric = [column for column in inputs.columns if column not in categorical_columns(column_types)]
         categorical = categorical_columns(column_types)
@@ -93,7 +95,7 @@ class TabularPreprocessor:
         return cls(state)
 
     @classmethod
-    def from_state(cls, state: Mapping[str, Any]) -> "TabularPreprocessor":
+    def from_state(cls, state: Mapping[str, Any]) -> TabularPreprocessor:
         if state.get("version") != STATE_VERSION:
             raise CheckpointError(
                 f"This preprocessing was saved in format {state.get('version')}, but this code reads "

@@ -7,6 +7,8 @@ validation split (never the test split, which must stay an honest estimate). In 
 probabilities, it is C_FP / (C_FP + C_FN); the curve shows how close the model comes.
 """
 
+from __future__ import annotations
+
 import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -43,7 +45,7 @@ class DecisionPolicy:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict) -> "DecisionPolicy":
+    def from_dict(cls, values: dict) -> DecisionPolicy:
         return cls(**values)
 
 

@@ -34,7 +34,10 @@ def git_state(project_root: Path) -> dict[str, Any]:
     """Commit, branch, whether the tree is dirty, and the uncommitted changes (new files too) as a patch."""
     try:
         _git(project_root, "rev-parse", "--git-dir")
-    except (OSError, subprocess.SubprocessError):
+    except (
+        OSError,
+        subprocess.SubprocessError,
+    ):
         return {"commit": None, "note": "not a git repository (or git is not installed): commit your code"}
     try:
         commit = _git(project_root, "rev-parse", "HEAD").strip()

@@ -6,6 +6,8 @@ nested dict) its value is replaced by a marker, whatever its length; and the sec
 (also those of secret environment variables) are masked wherever else they appear, e.g. in a git patch.
 """
 
+from __future__ import annotations
+
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -64,7 +66,7 @@ class SecretScrubber:
         self.values = sorted((v for v in set(values) if len(v) >= MIN_MASKED_LENGTH), key=len, reverse=True)
 
     @classmethod
-    def for_config(cls, config: Any) -> "SecretScrubber":
+    def for_config(cls, config: Any) -> SecretScrubber:
         return cls(secret_values_in(config) | environment_secrets())
 
     def text(self, text: str) -> str:
