@@ -155,7 +155,8 @@ def test_a_feature_function_travels_in_the_bundle_as_a_name(make_config, custome
     function = "{{ cookiecutter.package_name }}.data.features.add_log1p"
     feature_fn = "{_target_:" + function + ",_partial_:true,columns:['Spend ($)']}"
     data = ["experiment=tabular", f"data.path={customer_csv}", "data.target='Segment (tier)'"]
-    data.append(f"data.feature_fn={feature_fn}")
+    # An input here (not dropped as an identifier), so that the test predictions name each row by it.
+    data += [f"data.feature_fn={feature_fn}", "data.keep=['Customer ID']"]
     checkpoint = best_checkpoint_of(train_tiny(data, tmp_path / "logs"))
     bundle = export_bundle(checkpoint, data, tmp_path / "logs")
     schema = read_json(bundle / "input_schema.json")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from {{ cookiecutter.package_name }}.errors import DataError
 from {{ cookiecutter.package_name }}.reporting.data_fingerprint import (
     file_fingerprint,
     folder_fingerprint,
@@ -67,11 +68,11 @@ def test_a_run_that_fails_records_the_failure_and_its_traceback(make_config, tin
     cfg = make_config(
         "train", *tiny_run, "data=tabular", f"data.path={tmp_path / 'absent.csv'}", "data.target=y"
     )
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(DataError):
         train(cfg)
     record = read_record(cfg)
     assert record["status"] == "failed"
-    assert "FileNotFoundError" in record["error"]
+    assert "DataError: data.path=" in record["error"]
     assert "absent.csv" in record["error"]
     assert record["ended_at"] is not None
 
