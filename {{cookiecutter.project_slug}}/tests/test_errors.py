@@ -93,7 +93,7 @@ def test_the_kinds_have_the_exit_codes_the_readme_documents():
             DataError,
             "holds no rows",
         ),
-        ("train", [*FAST, "data=image_folder", "data.data_dir={images}"], DataError, "page.jpg"),
+        ("train", [*FAST, "data=image_folder", "data.data_dir={images}"], DataError, "1 image file in"),
         ("train", [*FAST, "paths.log_dir={a_file}/logs"], OutputError, "Cannot write into"),
         ("eval", ["ckpt_path={tmp}/no.ckpt"], CheckpointError, "no.ckpt does not exist"),
         ("explain", [], ConfigError, "explain needs a checkpoint"),

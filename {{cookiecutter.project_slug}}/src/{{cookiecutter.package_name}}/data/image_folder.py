@@ -121,8 +121,9 @@ class ImageFolderDataModule(ClassificationDataModule):
         lines = [f"  {path}: {reason}" for path, reason in list(found.items())[:SHOWN_BAD_FILES]]
         if len(found) > SHOWN_BAD_FILES:
             lines.append(f"  ... and {len(found) - SHOWN_BAD_FILES} more")
+        files = "1 image file" if len(found) == 1 else f"{len(found)} image files"
         return (
-            f"{len(found)} image files in {self.data_dir} cannot be read:\n" + "\n".join(lines) + "\n"
+            f"{files} in {self.data_dir} cannot be read:\n" + "\n".join(lines) + "\n"
             "Replace or delete them, or train without them: data.on_bad_file=skip."
         )
 
