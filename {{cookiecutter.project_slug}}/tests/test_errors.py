@@ -30,6 +30,7 @@ FAST = ["debug=fdr", "trainer=cpu", "explain.after_training=false"]
 def run_in_process(verb: str, *overrides: str, monkeypatch, capsys) -> tuple[int, str]:
     """`python -m <package>.<verb> <overrides>` in this process: (exit code, what it wrote to stderr)."""
     monkeypatch.setattr(sys, "argv", [verb, *overrides])
+    monkeypatch.delenv("HYDRA_FULL_ERROR", raising=False)  # would show tracebacks on purpose
     main = importlib.import_module(f"{{ cookiecutter.package_name }}.{verb}").main
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
@@ -65,8 +66,9 @@ def test_the_kinds_have_the_exit_codes_the_readme_documents():
     readme = (PROJECT_ROOT / "README.md").read_text()
     table = readme.split("exit code of its kind:")[1]
     documented = {int(code): kind for code, kind in re.findall(r"^\| (\d+) \| `?(\w+)", table, re.MULTILINE)}
-    kinds = {kind.exit_code: kind.__name__ for kind in vars(errors).values() if isinstance(kind, type)}
-    kinds.pop(UserError.exit_code)
+    classes = [kind for kind in vars(errors).values() if isinstance(kind, type) and kind is not UserError]
+    kinds = {kind.exit_code: kind.__name__ for kind in classes}
+    assert len(kinds) == len(classes)  # a code of its own for each kind
     assert documented == {
         0: "success",
         errors.BUG_EXIT_CODE: "bug",
@@ -139,7 +141,7 @@ def train_on_a_missing_table(
     tmp_path: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess:
     table = ["experiment=tabular", f"data.path={tmp_path}/no.csv", "data.target=b"]
-    return run_module("train", *FAST, *table, log_dir=tmp_path, env=env)
+    return run_module("train", *FAST, *table, log_dir=tmp_path, env={"HYDRA_FULL_ERROR": "", **(env or {})})
 
 
 @pytest.mark.slow

@@ -14,7 +14,7 @@ from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
-from hydra.errors import CompactHydraException, InstantiationException
+from hydra.errors import CompactHydraException, HydraException, InstantiationException
 from hydra.types import RunMode
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
@@ -96,7 +96,10 @@ def user_problem(error: BaseException) -> tuple[str | None, int]:
     while seen is not None:
         if isinstance(seen, UserError):
             return str(seen), seen.exit_code
-        seen = seen.__cause__ or seen.__context__
+        # OmegaConf re-raises a resolver's error as its own with the original only as the context; any other
+        # exception raised while one was being handled is an error of its own (a bug in the handling).
+        wrapper = isinstance(seen, (HydraException, OmegaConfBaseException))
+        seen = seen.__cause__ or (seen.__context__ if wrapper else None)
     if isinstance(error, CompactHydraException) and not isinstance(error, InstantiationException):
         return composition_message(error), COMPOSITION_EXIT_CODE
     return None, BUG_EXIT_CODE

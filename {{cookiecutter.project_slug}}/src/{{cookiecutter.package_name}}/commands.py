@@ -2,6 +2,7 @@
 dropped), and one way to load a trained model with its data, configured as its run was, for the verbs
 after training (eval, explain, export)."""
 
+import pickle
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -67,8 +68,9 @@ def load_trained_model(cfg: DictConfig, checkpoint: Path, record: RunRecord) -> 
     model_class = get_class(cfg.model._target_)
     try:
         model = model_class.load_from_checkpoint(checkpoint, map_location="cpu", weights_only=True)
-    except (TypeError, KeyError, RuntimeError) as error:  # saved by another class, or not a model at all
-        reason = str(error).strip().splitlines()[0]
+    except (TypeError, KeyError, RuntimeError, EOFError, pickle.UnpicklingError) as error:
+        # Saved by another class, or not a checkpoint at all.
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise CheckpointError(
             f"{checkpoint} cannot be loaded as {model_class.__name__} ({reason}): configure the model it "
             "was trained with (experiment=..., model=...), or pass a checkpoint inside its run directory, "

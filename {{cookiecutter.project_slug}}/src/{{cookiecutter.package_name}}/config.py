@@ -21,7 +21,8 @@ LIGHTNING_SCHEDULER_KEYS = ("interval", "monitor")
 # The verbs after training take their data and model options from the checkpoint's run
 # (reporting/run_configuration.py). A `data.x=...` or `model.x=...` on their command line may name a key that
 # the config they compose lacks (it starts from the digits data and ResNet18), so it is applied with Hydra's
-# `++` (set, or add if missing); the run's own section replaces that one anyway.
+# `++` (set, or add if missing): the run's own section then replaces the composed one, and these options are
+# applied to it again.
 VERBS_CONFIGURED_FROM_RUN = ("eval", "explain", "export")
 RUN_SECTION_OPTION = re.compile(r"^(data|model)\.[^=]+=")
 

@@ -17,8 +17,7 @@ from pathlib import Path
 from omegaconf import DictConfig
 
 from {{ cookiecutter.package_name }}.cli import command
-
-from .errors import ExportError, OutputError
+from {{ cookiecutter.package_name }}.errors import ExportError, OutputError
 
 log = logging.getLogger(__name__)
 

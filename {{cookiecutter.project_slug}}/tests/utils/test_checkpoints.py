@@ -1,4 +1,5 @@
-"""Which checkpoint `ckpt_path` names: `last` and `best` look in the run's own directory first."""
+"""Which checkpoint `ckpt_path` names: `last` looks in the run's own directory first, `best` at the
+training runs."""
 
 import json
 import os
@@ -51,3 +52,21 @@ def test_a_run_directory_names_the_checkpoint_it_tested_unless_resuming(tmp_path
 def test_last_without_any_run_is_an_error_that_says_what_to_pass(tmp_path):
     with pytest.raises(CheckpointError, match="no run under .* has a checkpoints/last.ckpt"):
         resolve_checkpoint("last", tmp_path, this_run=tmp_path / "new_run")
+
+
+def test_best_is_the_newest_training_runs_not_an_evaluation_of_an_older_one(tmp_path):
+    def run(name: str, checkpoint: Path, evaluated: bool, written_at: int) -> None:
+        (tmp_path / name).mkdir()
+        metrics = tmp_path / name / "metrics.json"
+        metrics.write_text(json.dumps({"checkpoint": str(checkpoint)}))
+        os.utime(metrics, (written_at, written_at))
+        record = {"checkpoint": {"path": str(checkpoint)}} if evaluated else {}
+        (tmp_path / name / "run_record.json").write_text(json.dumps(record))
+
+    older, newer = tmp_path / "older.ckpt", tmp_path / "newer.ckpt"
+    for checkpoint in (older, newer):
+        checkpoint.write_bytes(b"weights")
+    run("train_older", older, evaluated=False, written_at=1_000)
+    run("train_newer", newer, evaluated=False, written_at=2_000)
+    run("eval_of_older", older, evaluated=True, written_at=3_000)  # the newest metrics.json
+    assert resolve_checkpoint("best", tmp_path) == newer

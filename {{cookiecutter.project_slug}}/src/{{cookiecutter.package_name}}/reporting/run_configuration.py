@@ -14,9 +14,10 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.core.override_parser.types import Override
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from ..errors import CheckpointError
+from ..errors import CheckpointError, ConfigError
 from ..run_directory import CHECKPOINTS_DIR, RUN_RECORD, read_json
 from .run_record import command_line_overrides
+from .secrets import REDACTED
 
 log = logging.getLogger(__name__)
 # The config groups that decide each section taken from the run (configs/optimizer/ and configs/scheduler/
@@ -61,6 +62,7 @@ def configure_from_run(cfg: DictConfig, checkpoint: Path) -> dict[str, Any] | No
         if chosen_here or section not in record.get("config", {}):
             taken[section] = f"this command line ({' '.join(chosen_here) or 'the run saved none'})"
             continue
+        refuse_masked_values(record["config"][section], section)
         with open_dict(cfg):
             cfg[section] = record["config"][section]
         given = [o for o in changes if o.key_or_group.startswith(f"{section}.")]
@@ -81,6 +83,18 @@ def configure_from_run(cfg: DictConfig, checkpoint: Path) -> dict[str, Any] | No
     return taken
 
 
+def refuse_masked_values(section: dict[str, Any], path: str) -> None:
+    """The run record masks secrets; a masked value taken back would be used as if it were the secret."""
+    for key, value in section.items():
+        if isinstance(value, dict):
+            refuse_masked_values(value, f"{path}.{key}")
+        elif value == REDACTED:
+            raise ConfigError(
+                f"{path}.{key} was a secret, masked in the run's {RUN_RECORD}: pass it again, "
+                f"{path}.{key}=... (or set it in configs/local/, which git ignores)."
+            )
+
+
 def parse(overrides: list[str]) -> list[Override]:
     return OverridesParser.create().parse_overrides(overrides)
 
@@ -96,4 +110,4 @@ def apply(cfg: DictConfig, override: Override) -> None:
                 del node[leaf]
         return
     with open_dict(cfg):
-        OmegaConf.update(cfg, key, override.value(), merge=False, force_add=True)
+        OmegaConf.update(cfg, key, override.value(), merge=True, force_add=True)

@@ -7,7 +7,7 @@ from typing import Any
 from omegaconf import DictConfig
 
 from ..errors import CheckpointError
-from ..run_directory import CHECKPOINTS_DIR, LAST_CHECKPOINT, METRICS, read_json
+from ..run_directory import CHECKPOINTS_DIR, LAST_CHECKPOINT, METRICS, RUN_RECORD, read_json
 from .trackers import continue_tracker_runs
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,8 @@ def tested_checkpoint(run_dir: Path) -> Path | None:
 def newest_tested_checkpoint(runs_dir: Path) -> Path:
     """The checkpoint named by the newest `metrics.json` below `runs_dir` that names an existing file."""
     for metrics in sorted(runs_dir.rglob(METRICS), key=lambda path: path.stat().st_mtime, reverse=True):
+        if read_json(metrics.parent / RUN_RECORD, default={}).get("checkpoint"):
+            continue  # an evaluation run: it names the checkpoint it was given, not one it trained
         if tested := tested_checkpoint(metrics.parent):
             return tested
     raise CheckpointError(
