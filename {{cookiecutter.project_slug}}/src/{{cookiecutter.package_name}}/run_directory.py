@@ -43,6 +43,12 @@ FEATURE_IMPORTANCE = "feature_importance.csv"
 REPORT = "report.html"
 
 
+def run_of_checkpoint(checkpoint: Path) -> Path | None:
+    """The run directory that saved `checkpoint` (`<run>/checkpoints/<name>.ckpt`), or None for a checkpoint
+    kept anywhere else."""
+    return checkpoint.parent.parent if checkpoint.parent.name == CHECKPOINTS_DIR else None
+
+
 def json_safe(value: object) -> object:
     """JSON has no NaN or infinity: they become null, at any depth, so every JSON reader loads the file."""
     if isinstance(value, float) and not math.isfinite(value):

@@ -15,7 +15,7 @@ from hydra.core.override_parser.types import Override
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from ..errors import CheckpointError, ConfigError
-from ..run_directory import CHECKPOINTS_DIR, RUN_RECORD, read_json
+from ..run_directory import CHECKPOINTS_DIR, RUN_RECORD, read_json, run_of_checkpoint
 from .run_record import command_line_overrides
 from .secrets import REDACTED
 
@@ -31,10 +31,8 @@ SECTION_GROUPS = {
 def run_directory_of(checkpoint: Path) -> Path | None:
     """The run directory that saved `checkpoint` (`<run>/checkpoints/<name>.ckpt` next to its
     `run_record.json`), or None for a checkpoint from elsewhere."""
-    run_dir = checkpoint.parent.parent
-    if checkpoint.parent.name == CHECKPOINTS_DIR and (run_dir / RUN_RECORD).is_file():
-        return run_dir
-    return None
+    run_dir = run_of_checkpoint(checkpoint)
+    return run_dir if run_dir and (run_dir / RUN_RECORD).is_file() else None
 
 
 def configure_from_run(cfg: DictConfig, checkpoint: Path) -> dict[str, Any] | None:

@@ -19,7 +19,7 @@ from typing import Any
 from hydra.utils import get_class
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from ..run_directory import CHECKPOINTS_DIR, TRACKER_RUNS, read_json, write_json
+from ..run_directory import TRACKER_RUNS, read_json, run_of_checkpoint, write_json
 
 # Each tracker's key in tracker_runs.json.
 WANDB, MLFLOW = "wandb", "mlflow"
@@ -122,9 +122,10 @@ def run_outcome(error: BaseException | None) -> tuple[int, str]:
 def continue_tracker_runs(cfg: DictConfig, checkpoint: Path) -> None:
     """Training resumed from `checkpoint`: continue the W&B and MLflow runs of the run directory that holds
     it (a run restarted in place continues its own). A checkpoint from elsewhere starts new tracker runs."""
-    if checkpoint.parent.name != CHECKPOINTS_DIR or not cfg.get("logger"):
+    run_dir = run_of_checkpoint(checkpoint)
+    if run_dir is None or not cfg.get("logger"):
         return
-    saved = read_json(checkpoint.parent.parent / TRACKER_RUNS, default={})
+    saved = read_json(run_dir / TRACKER_RUNS, default={})
     for entry in cfg.logger.values():
         kind = tracker_kind(get_class(entry._target_)) if entry and "_target_" in entry else None
         if kind in saved:
