@@ -80,6 +80,9 @@ def test_a_regression_run_reports_the_network_next_to_its_baselines(make_config,
     assert set(written["baselines"]) == {"linear_regression", "gradient_boosting"}
     # A linear model explains a good part of the diabetes progression; this is no placeholder number.
     assert 0.2 < written["baselines"]["linear_regression"]["test/r2"] < 0.8
+    # What the network's training time is weighed against: each baseline's fit, timed.
+    assert all(0 < scores["fit_seconds"] < 60 for scores in written["baselines"].values())
+    assert 0 < read_json(cfg.paths.output_dir, "run_record.json")["training"]["seconds"] < 600
     summary = read_json(cfg.paths.output_dir, "data_summary.json")
     assert (summary["rows"], summary["task"], summary["model_inputs"]) == (442, "regression", 10)
     assert read_json(cfg.paths.output_dir, "preprocessing.json")["target"] == "target"

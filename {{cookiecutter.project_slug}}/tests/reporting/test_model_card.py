@@ -51,6 +51,10 @@ def test_the_card_reports_intervals_baselines_and_marks_what_the_author_must_wri
         assert interval["low"] <= interval["value"] <= interval["high"], name
         assert f"| {name} | " in text
     assert "| logistic_regression |" in text and "| gradient_boosting |" in text
+    header = next(line for line in text.splitlines() if line.startswith("| model |"))
+    assert header.rstrip(" |").endswith("training seconds")
+    network = next(line for line in text.splitlines() if line.startswith("| network (this model) |"))
+    assert float(network.rsplit("|", 2)[1]) > 0  # the run's training seconds, not "?"
     assert "Teaching: triage research only." in text  # answered: shown, not marked
     assert "answer `intended_use`" not in text
     for unanswered in ("out_of_scope_uses", "limitations", "ethics.privacy", "ethics.accountability"):

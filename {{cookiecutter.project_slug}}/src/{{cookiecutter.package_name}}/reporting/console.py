@@ -6,6 +6,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from ..models.baselines import FIT_SECONDS
+
 
 def print_summary(title: str, metrics: Mapping[str, float], files: Mapping[str, object]) -> None:
     table = Table(title=title)
@@ -20,9 +22,14 @@ def print_summary(title: str, metrics: Mapping[str, float], files: Mapping[str, 
         console.print(Text.assemble(f"{label}: ", (str(location), "bold")), soft_wrap=True)
 
 
-def print_comparison(test_metrics: Mapping[str, float], baselines: Mapping[str, Mapping[str, float]]) -> None:
-    """One row per model (the network first), one column per test metric."""
-    rows = {"network": test_metrics, **baselines}
+def print_comparison(
+    test_metrics: Mapping[str, float],
+    baselines: Mapping[str, Mapping[str, float]],
+    training_seconds: float | None = None,
+) -> None:
+    """One row per model (the network first), one column per test metric, and the seconds each took to
+    train (the network's whole training phase, each baseline's fit)."""
+    rows = {"network": {**test_metrics, FIT_SECONDS: training_seconds}, **baselines}
     names = [
         name for name in test_metrics if name != "test/loss" and all(name in row for row in rows.values())
     ]
@@ -30,6 +37,10 @@ def print_comparison(test_metrics: Mapping[str, float], baselines: Mapping[str, 
     table.add_column("model")
     for name in names:
         table.add_column(name.removeprefix("test/"), justify="right")
+    table.add_column("training seconds", justify="right")
     for model_name, row in rows.items():
-        table.add_row(model_name, *(f"{row[name]:.4f}" for name in names))
+        seconds = row.get(FIT_SECONDS)
+        table.add_row(
+            model_name, *(f"{row[name]:.4f}" for name in names), "?" if seconds is None else f"{seconds:.2f}"
+        )
     Console().print(table)

@@ -36,7 +36,8 @@ class TestedModel:
 
     `tested_batches`: how many test batches the trainer ran (all of them unless limited), so that the
     predictions and intervals describe the same examples as the logged test metrics. `all_metrics`:
-    training's final metrics next to the test's (train only); `baselines`: classical models' test scores.
+    training's final metrics next to the test's (train only); `baselines`: classical models' test scores
+    and fit seconds, weighed against `training_seconds` (train only).
     """
 
     model: TrainedModel
@@ -46,6 +47,7 @@ class TestedModel:
     tested_batches: float = math.inf
     all_metrics: dict[str, float] | None = None
     baselines: dict[str, dict[str, float]] = field(default_factory=dict)
+    training_seconds: float | None = None
 
 
 def to_floats(metrics: Mapping[str, torch.Tensor | float]) -> dict[str, float]:
@@ -91,7 +93,7 @@ def write_test_report(
     results["Report (open in a browser)"] = build_report(output_dir)
     print_summary("Test metrics", tested.test_metrics, {**results, **written})
     if tested.baselines:
-        print_comparison(tested.test_metrics, tested.baselines)
+        print_comparison(tested.test_metrics, tested.baselines, tested.training_seconds)
 
 
 def write_evaluation(
