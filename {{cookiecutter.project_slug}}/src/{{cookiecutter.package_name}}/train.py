@@ -81,9 +81,9 @@ def train(cfg: DictConfig) -> dict[str, float]:
         # The training phase (validation included): what a baseline's fit seconds are compared with.
         seconds = round(time.perf_counter() - started, 3)
         metrics = {**to_floats(trainer.callback_metrics), **best_score(trainer)}
-        record.update(
-            training={"epochs": trainer.current_epoch, "steps": trainer.global_step, "seconds": seconds}
-        )
+        training = {"epochs": trainer.current_epoch, "steps": trainer.global_step, "seconds": seconds}
+        # Per process, as resolved (data.batch_size=auto chooses it from the table).
+        record.update(training={**training, "batch_size": datamodule.batch_size})
         best_path = best_checkpoint(trainer)
 
         trainer.test(model, datamodule=datamodule, ckpt_path=best_path, weights_only=True)

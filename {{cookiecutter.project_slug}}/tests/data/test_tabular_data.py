@@ -8,12 +8,13 @@ import pytest
 
 from {{ cookiecutter.package_name }}.data import tabular_datasets
 from {{ cookiecutter.package_name }}.data.features import add_squares
-from {{ cookiecutter.package_name }}.data.tabular import TabularDataModule
+from {{ cookiecutter.package_name }}.data.tabular import TabularDataModule, auto_batch_size
 from {{ cookiecutter.package_name }}.data.tabular_cleaning import infer_task
 from {{ cookiecutter.package_name }}.data.tabular_preprocessing import (
     TabularPreprocessor,
     build_transformer,
 )
+from {{ cookiecutter.package_name }}.errors import ConfigError
 
 CLASS_TARGET, VALUE_TARGET = "Segment (tier)", "Lifetime value"
 NOT_INPUTS = ["Customer ID", "Notes"]
@@ -282,3 +283,31 @@ def test_bad_input_gets_an_error_that_names_the_problem(tmp_path, case, message)
     with pytest.raises((ValueError, FileNotFoundError)) as error:
         TabularDataModule(**options).setup()
     assert message in str(error.value)
+
+
+def test_numeric_inputs_come_first_as_the_embeddings_expect(customer_csv):
+    """Piecewise-linear embeddings bin the first len(fitted numeric) inputs: they must be the numbers."""
+    preprocessor = customers(customer_csv).preprocessor
+    numeric = preprocessor.state_dict()["fitted"]["numeric"]
+    assert {"Age (years)", "Spend ($)"} <= set(numeric)
+    assert preprocessor.feature_names[: len(numeric)] == numeric
+
+
+@pytest.mark.parametrize(
+    ("train_rows", "batch"), [(10, 32), (700, 32), (3_000, 256), (26_000, 1024), (10**6, 1024)]
+)
+def test_an_auto_batch_gives_about_sixteen_steps_an_epoch_within_bounds(train_rows, batch):
+    assert auto_batch_size(train_rows) == batch
+
+
+def test_the_batch_size_is_auto_by_default_and_resolved_once_the_table_is_split(customer_csv):
+    datamodule = customers(customer_csv)
+    assert datamodule.batch_size == auto_batch_size(len(datamodule.train_set)) == 32
+    assert customers(customer_csv, batch_size=8).batch_size == 8
+
+
+@pytest.mark.parametrize("batch_size", [0, "big", 2.5])
+def test_a_batch_size_that_is_not_a_whole_number_or_auto_is_refused(customer_csv, batch_size):
+    refusal = f"data.batch_size={batch_size!r}: give a whole number of rows, or auto"
+    with pytest.raises(ConfigError, match=refusal):
+        customers(customer_csv, batch_size=batch_size)

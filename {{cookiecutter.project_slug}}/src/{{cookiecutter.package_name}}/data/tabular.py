@@ -6,6 +6,7 @@ preprocessing on the training rows only -> transform all three splits. Configure
 `configs/data/tabular.yaml`; nothing here needs editing for a new table.
 """
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,13 +26,28 @@ from .tabular_preprocessing import CLASSIFICATION, TabularPreprocessor
 
 SPLITS = ("train", "val", "test")
 MIN_ROWS_PER_CLASS = 3  # one for each split
+AUTO = "auto"
+# batch_size=auto: about 16 batches per epoch, as a power of two within these bounds. A table's step is tiny,
+# so its per-step cost dominates at small batches (64 rows took 4.6x the time of 1024 per epoch on a
+# 54k-row table, at the same R²); 16 steps still give a learning-rate schedule room to warm up and anneal
+# on a few hundred rows.
+AUTO_BATCHES_PER_EPOCH = 16
+AUTO_BATCH_RANGE = (32, 1024)
+
+
+def auto_batch_size(train_rows: int) -> int:
+    """The batch size `batch_size=auto` gives for `train_rows` training rows."""
+    low, high = AUTO_BATCH_RANGE
+    power = round(math.log2(max(train_rows / AUTO_BATCHES_PER_EPOCH, 1)))
+    return int(min(max(2**power, low), high))
 
 
 class TabularDataModule(SplitDataModule):
     """Set exactly one of `path` (a CSV or Parquet file) and `source` (a function returning a DataFrame).
 
     `preprocessing` is a saved preprocessing state (from a checkpoint): given, it is used instead of
-    fitting a new one, so evaluation transforms the data exactly as training did.
+    fitting a new one, so evaluation transforms the data exactly as training did. `batch_size="auto"`
+    chooses it from the number of training rows (`auto_batch_size`) once the table is split.
     """
 
     kind = "table"
@@ -52,11 +68,13 @@ class TabularDataModule(SplitDataModule):
         val_fraction: float = 0.15,
         test_fraction: float = 0.15,
         split_seed: int = 42,
-        batch_size: int = 64,
+        batch_size: int | str = AUTO,
         num_workers: int = 0,
         pin_memory: bool = False,
         preprocessing: Mapping[str, Any] | None = None,
     ) -> None:
+        if batch_size != AUTO and not (isinstance(batch_size, int) and batch_size >= 1):
+            raise ConfigError(f"data.batch_size={batch_size!r}: give a whole number of rows, or auto.")
         super().__init__(batch_size, num_workers, pin_memory)
         if (path is None) == (source is None):
             raise ConfigError(
@@ -111,6 +129,8 @@ class TabularDataModule(SplitDataModule):
         }
         self.preprocessor = self._preprocessor(table)
         self.train_set, self.val_set, self.test_set = (self._tensors(self.frames[name]) for name in SPLITS)
+        if self.batch_size == AUTO:
+            self.batch_size = auto_batch_size(len(self.train_set))
         # Kept columns were looked at on purpose: they are neither dropped nor warned about.
         checked = {column: kind for column, kind in table.column_types.items() if column not in self.keep}
         leaks = find_leaks(self.frames["train"], checked, self.target, table.task, self.split_seed)
@@ -188,6 +208,9 @@ class TabularDataModule(SplitDataModule):
             "class_names": self.preprocessor.classes,
             "class_counts": self.class_counts(),
             "preprocessing": self.preprocessor.state_dict(),
+            # The training inputs as the network sees them, for what a model fits to them before training
+            # (the bin edges of piecewise-linear embeddings); models keep only what they fit.
+            "train_inputs": self.train_set.tensors[0],
         }
 
     def source_name(self) -> str:

@@ -23,7 +23,7 @@ AUTHOR_FIELDS = ("intended_use", "out_of_scope_uses", "limitations")
 # The data-ethics questions every card answers.
 ETHICS = ("privacy", "consent", "fairness", "transparency", "accountability")
 # Hyperparameters shown elsewhere in the card, or too long for a table.
-HIDDEN_HPARAMS = {"class_names", "preprocessing", "class_counts"}
+HIDDEN_HPARAMS = {"class_names", "preprocessing", "class_counts", "bin_edges"}
 
 
 TODO_MARKER = "**TO DO:**"
@@ -158,9 +158,11 @@ def write_model_card(
         if name.split(".")[0] not in HIDDEN_HPARAMS and not name.endswith("._partial_")
     }
     cfg = record.get("config") or {}
+    trained = record.get("training") or {}
     settings = {
         "seed": record.get("seed"),
-        "batch size": (cfg.get("data") or {}).get("batch_size"),
+        # As resolved (data.batch_size=auto is chosen from the table) where the run recorded it.
+        "batch size": trained.get("batch_size", (cfg.get("data") or {}).get("batch_size")),
         "global batch size": cfg.get("global_batch_size"),
         "max epochs": (cfg.get("trainer") or {}).get("max_epochs"),
         "precision": (cfg.get("trainer") or {}).get("precision"),
@@ -168,7 +170,7 @@ def write_model_card(
     }
     balance_title, balance = balance_table(data)
     metric_names, baselines = baseline_rows(
-        test_metrics, evaluation.get("baselines") or {}, (record.get("training") or {}).get("seconds")
+        test_metrics, evaluation.get("baselines") or {}, trained.get("seconds")
     )
     git = record.get("git") or {}
     overrides = " ".join(shlex.quote(override) for override in record.get("overrides") or [])
@@ -203,7 +205,7 @@ def write_model_card(
         authors=authors,
         trained_at=record.get("started_at"),
         training={
-            **(record.get("training") or {"epochs": "?", "steps": "?"}),
+            **(trained or {"epochs": "?", "steps": "?"}),
             "settings": {k: v for k, v in settings.items() if v is not None},
         },
         **answers,
