@@ -1,10 +1,13 @@
-"""The benchmarks: their arithmetic, and a quick run of all six pairs that writes results.json."""
+"""The benchmarks: their arithmetic, the generated table, and a quick run of all seven that writes
+results.json."""
 
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
@@ -12,11 +15,20 @@ from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
 from benchmarks.measure import Comparison, at_most, interleaved_medians
 from benchmarks.run import BENCHMARKS, table
 from benchmarks.step_timer import seconds_per_step
+from benchmarks.tabular_fit import TARGET, mixed_table
 
-NAMES = {"train_step_resnet18", "train_step_mlp", "startup", "ddp_step", "serve_rps", "dataloader"}
+NAMES = {
+    "train_step_resnet18",
+    "train_step_mlp",
+    "startup",
+    "ddp_step",
+    "serve_rps",
+    "dataloader",
+    "tabular_fit",
+}
 
 
-def test_the_six_benchmarks_have_their_contracted_names():
+def test_the_seven_benchmarks_have_their_contracted_names():
     assert set(BENCHMARKS) == NAMES
 
 
@@ -52,6 +64,19 @@ def test_ratios_goals_and_the_table():
     assert rendered[1].split()[-1] == "NO" and rendered[2].split()[-1] == "-"
 
 
+def test_the_generated_table_mixes_types_with_gaps_and_a_learnable_target():
+    table = mixed_table(2_000)
+    assert table.equals(mixed_table(2_000))  # seeded: every run times the same table
+    assert all(pd.api.types.is_string_dtype(table[column]) for column in ("region", "plan"))
+    assert pd.api.types.is_bool_dtype(table["member"])
+    assert 0.02 < table["tenure"].isna().mean() < 0.08
+    # A linear fit on the numbers alone explains part of the target, not all: there is more to find.
+    numbers = table[["age", "income", "visits"]].to_numpy(dtype=float)
+    design = np.column_stack([numbers, np.ones(len(table))])
+    residual = table[TARGET] - design @ np.linalg.lstsq(design, table[TARGET], rcond=None)[0]
+    assert 0.2 < 1 - residual.var() / table[TARGET].var() < 0.8
+
+
 @pytest.mark.slow
 def test_a_quick_run_writes_every_result(tmp_path):
     output = tmp_path / "results.json"
@@ -69,4 +94,14 @@ def test_a_quick_run_writes_every_result(tmp_path):
         assert results[name]["bare_lightning"] > 0 and results[name]["bare_lightning_ratio"] > 0
     assert {"mlp_onnx_ms", "resnet18_torch_ms", "mlp_onnx_over_eager_latency"} <= results["serve_rps"].keys()
     assert results["dataloader"]["uint8_batches_images_per_second"] > 0
+    # The MLP step is weighed against Lightning's bare loop; the hand-written one comes along.
+    mlp = results["train_step_mlp"]
+    assert mlp["baseline"] == mlp["bare_lightning"] and mlp["hand_written"] > 0
+    fit = results["tabular_fit"]
+    assert fit["template"] > fit["baseline"] > 0  # a network's training phase against boosting's fit
+    assert -1 < fit["test_r2"] <= 1 and fit["r2_minus_baseline"] == pytest.approx(
+        fit["test_r2"] - fit["baseline_test_r2"]
+    )
+    assert set(fit["scaling"]) == {"1000_rows", "2000_rows"}
+    assert all(row["peak_memory_mb"] > 100 for row in fit["scaling"].values())  # Python + PyTorch, at least
     assert "train_step_mlp" in run.stdout and Path(output).stat().st_size > 0
