@@ -6,7 +6,8 @@ LightningModule's metrics and logging, the default callbacks, the logger, the pr
 a window of consecutive steps after a warm-up, inside the first epoch (no validation in between).
 
 A third loop, Lightning's own with nothing of the template's (no callbacks, logger, progress bar or
-metrics), shows how much of the difference is the framework's loop and how much is the template's."""
+metrics; the same optimizer and learning-rate schedule, which are the recipe), shows how much of the
+difference is the framework's loop and how much is the template's."""
 
 import contextlib
 import time
@@ -20,6 +21,7 @@ from lightning.pytorch import LightningModule, Trainer
 from omegaconf import DictConfig
 
 from {{ cookiecutter.package_name }}.config import compose_run_config
+from {{ cookiecutter.package_name }}.models.base import optimization
 from {{ cookiecutter.package_name }}.train import train
 
 from .step_timer import (
@@ -133,13 +135,13 @@ def hand_written_steps(
 
 
 class BareLightningModule(LightningModule):
-    """The hand-written step inside Lightning's loop: the project's network, loss and optimizer only, on
-    batches finished by the data module (`finish_batch`) as in the project's runs."""
+    """The hand-written step inside Lightning's loop: the project's network, loss, optimizer and
+    learning-rate schedule only (the recipe, not the project's bookkeeping), on batches finished by the
+    data module (`finish_batch`) as in the project's runs."""
 
-    def __init__(self, model: LightningModule, optimizer: DictConfig, finish_batch: Callable) -> None:
+    def __init__(self, model: LightningModule, finish_batch: Callable) -> None:
         super().__init__()
         self.model = model
-        self.optimizer = optimizer
         self.finish_batch = finish_batch
 
     def on_after_batch_transfer(self, batch, dataloader_idx: int):
@@ -150,7 +152,8 @@ class BareLightningModule(LightningModule):
         return self.model.loss_of(self.model(inputs), targets)
 
     def configure_optimizers(self):
-        return instantiate(self.optimizer)(params=self.parameters())
+        hparams = self.model.hparams
+        return optimization(hparams.optimizer, hparams.scheduler, list(self.parameters()), self.trainer)
 
 
 def bare_lightning_seconds_per_step(cfg: DictConfig, warmup: int, steps: int, log_dir: Path) -> float:
@@ -166,6 +169,6 @@ def bare_lightning_seconds_per_step(cfg: DictConfig, warmup: int, steps: int, lo
         enable_progress_bar=False,
         enable_model_summary=False,
     )
-    bare = BareLightningModule(model, cfg.model.optimizer, datamodule.finish_batch)
+    bare = BareLightningModule(model, datamodule.finish_batch)
     trainer.fit(bare, datamodule.train_dataloader())
     return seconds_per_step(timer_file, warmup, steps)

@@ -12,6 +12,7 @@ from lightning.pytorch import Callback, Trainer
 from lightning.pytorch.loggers import CSVLogger
 from torch.utils.data import DataLoader, TensorDataset
 
+from {{ cookiecutter.package_name }}.models import base
 from {{ cookiecutter.package_name }}.models.base import BaseModel, TrainedModel
 from {{ cookiecutter.package_name }}.models.image_classifier import ImageClassifier
 from {{ cookiecutter.package_name }}.models.tabular_mlp import TabularMLP
@@ -79,10 +80,35 @@ def test_every_step_lightning_writes_has_its_own_loss(bare_trainer, tmp_path):
     assert step_rows["train/loss_step"].tolist() == pytest.approx(expected)
 
 
+@pytest.mark.parametrize("limit", [None, 5])
+def test_training_metrics_updated_a_few_steps_at_a_time_cover_every_example_once(
+    bare_trainer, monkeypatch, limit
+):
+    """Here every 2 steps, over 6 steps whose last has 2 rows (or the first 5, limit_train_batches=5)."""
+    monkeypatch.setattr(base, "TRAIN_METRIC_STEPS", 2)
+    torch.manual_seed(0)
+    data = TensorDataset(torch.randn(22, 8), torch.randn(22))
+    frozen = {**OPTIMIZER, "lr": 0.0}  # the weights stay: every step predicts as the trained model does
+    model = TabularMLP(8, "regression", frozen, preprocessing={"target_mean": 0.0, "target_std": 1.0})
+    trainer = bare_trainer(max_epochs=1, limit_train_batches=limit)
+    trainer.fit(model, DataLoader(data, batch_size=4))
+
+    inputs, targets = (tensor[: 4 * limit if limit else None] for tensor in data.tensors)
+    with torch.no_grad():
+        outputs = model(inputs)
+    expected = model.evaluation_metrics()
+    expected.update(model.predictions(outputs), model.target_values(targets))
+    for name, value in expected.compute().items():
+        assert float(trainer.callback_metrics[f"train/{name}"]) == pytest.approx(float(value), rel=1e-5)
+    loss = model.loss_of(outputs, targets)  # the mean over examples, as the epoch's loss is
+    assert float(trainer.callback_metrics["train/loss"]) == pytest.approx(float(loss), rel=1e-5)
+
+
 # What the base owns: a model that defines one of these again has copied the loop's bookkeeping back.
 BOOKKEEPING = {
-    "training_step", "validation_step", "test_step", "_shared_step", "log_step", "logs_this_step",
-    "on_test_epoch_start", "on_test_epoch_end", "configure_optimizers", "evaluation_metrics",
+    "training_step", "validation_step", "test_step", "_shared_step", "log_training_step", "logs_this_step",
+    "update_train_metrics", "on_train_batch_end", "on_test_epoch_start", "on_test_epoch_end",
+    "configure_optimizers", "evaluation_metrics",
 }  # fmt: skip
 
 

@@ -40,7 +40,7 @@ class FiniteLossGuard(Callback):
         self.batch_idx = batch_idx
 
     def on_before_backward(self, trainer: Trainer, pl_module: LightningModule, loss: torch.Tensor) -> None:
-        finite = bool(torch.isfinite(loss).all())
+        finite = math.isfinite(loss.item())  # one read of the scalar: cheaper than a check on the device
         if trainer.world_size > 1:  # all processes stop together, or the others wait forever in backward
             finite = trainer.strategy.reduce_boolean_decision(finite, all=True)
         if finite:
