@@ -8,7 +8,6 @@ the run directory (reporting/test_report.py). Every choice lives in `configs/tra
 """
 
 import logging
-import time
 from pathlib import Path
 
 from omegaconf import DictConfig
@@ -76,14 +75,11 @@ def train(cfg: DictConfig) -> dict[str, float]:
             # training step's logging stays eager, and the weights' names, so checkpoints, stay.
             model.compile()
 
-        started = time.perf_counter()
-        fit_unless_stopped(trainer, model, datamodule, resume_from)
-        # The training phase (validation included): what a baseline's fit seconds are compared with.
-        seconds = round(time.perf_counter() - started, 3)
+        # The training phase's seconds (validation included): what a baseline's fit seconds are compared with.
+        seconds = fit_unless_stopped(trainer, model, datamodule, resume_from)
         metrics = {**to_floats(trainer.callback_metrics), **best_score(trainer)}
         training = {"epochs": trainer.current_epoch, "steps": trainer.global_step, "seconds": seconds}
-        # Per process, as resolved (data.batch_size=auto chooses it from the table).
-        record.update(training={**training, "batch_size": datamodule.batch_size})
+        record.update(training={**training, "batch_size": datamodule.batch_size})  # per process, as resolved
         best_path = best_checkpoint(trainer)
 
         trainer.test(model, datamodule=datamodule, ckpt_path=best_path, weights_only=True)
@@ -97,8 +93,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
                 files["Backbone weights"] = save_backbone(model.backbone, cfg.backbone_export_path)
             baselines = compare_baselines(datamodule, trainer.loggers) if cfg.get("compare_baselines") else {}
             tested = TestedModel(model, datamodule, test_metrics, best_path, trainer.num_test_batches[0])
-            tested.all_metrics, tested.baselines = metrics, baselines
-            tested.training_seconds = seconds
+            tested.all_metrics, tested.baselines, tested.training_seconds = metrics, baselines, seconds
             write_test_report(cfg, tested, record, f"{__package__}.train", files, cfg.explain.after_training)
         record.update(metrics=metrics)
     return metrics

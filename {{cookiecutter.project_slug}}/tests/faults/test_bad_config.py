@@ -41,7 +41,7 @@ def test_every_problem_is_listed_with_its_path_before_any_data_is_loaded(make_co
         "trainer.log_every_n_steps: Value 'often' of type 'str' could not be converted to Integer" in message
     )
     assert "model.dropot:" in message and "Did you mean dropout?" in message
-    assert "model.scheduler.intervl: torch.optim.lr_scheduler.CosineAnnealingLR takes no argument" in message
+    assert "model.scheduler.intervl: torch.optim.lr_scheduler.OneCycleLR takes no argument" in message
     assert "Did you mean interval?" in message
     assert "callbacks.early_stopping.patiense:" in message and "Did you mean patience?" in message
     assert "monitor.mode: 'maximum' is not one of min, max." in message

@@ -6,10 +6,13 @@ import pytest
 import torch
 from hydra.utils import instantiate
 from lightning.pytorch import Trainer
+from tests.conftest import TINY_RUN, train_tiny
 from torch.optim.lr_scheduler import CosineAnnealingLR, OneCycleLR, ReduceLROnPlateau, StepLR
 from torch.utils.data import DataLoader, TensorDataset
 
+from {{ cookiecutter.package_name }}.errors import ConfigError
 from {{ cookiecutter.package_name }}.models.tabular_mlp import TabularMLP
+from {{ cookiecutter.package_name }}.train import train
 
 PREPROCESSING = {"target_mean": 0.0, "target_std": 1.0}
 # option: (scheduler class, Lightning's interval, the metric it monitors)
@@ -66,3 +69,18 @@ def test_a_scheduler_nested_the_old_way_is_refused_with_the_new_layout():
     model = TabularMLP(4, "regression", optimizer, scheduler, preprocessing=PREPROCESSING)
     with pytest.raises(ValueError, match="names no scheduler .* not under model.scheduler.scheduler"):
         model.configure_optimizers()
+
+
+def test_a_one_cycle_run_extended_from_its_checkpoint_is_refused_with_what_to_do(make_config, tmp_path):
+    """Its schedule spans the first run's steps and has ended: stepping on would fail inside PyTorch."""
+    first = train_tiny(["experiment=tabular_breast_cancer"], tmp_path / "logs")
+    longer = make_config(
+        "train",
+        "experiment=tabular_breast_cancer",
+        *TINY_RUN,
+        f"ckpt_path={first}",
+        "trainer.max_epochs=2",
+        "compare_baselines=false",
+    )
+    with pytest.raises(ConfigError, match=r"spans the 2 optimisation steps .* this run would take 4"):
+        train(longer)

@@ -16,6 +16,8 @@ from {{ cookiecutter.package_name }}.utils.checkpoints import resolve_checkpoint
 RUN = [
     *TINY_RUN,
     "experiment=tabular_breast_cancer",
+    # The runs are extended, which a one-cycle schedule is not (tests/models/test_schedulers.py).
+    "scheduler=cosine",
     "explain.after_training=false",
     "compare_baselines=false",
 ]

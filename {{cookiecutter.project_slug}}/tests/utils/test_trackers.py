@@ -23,7 +23,8 @@ from {{ cookiecutter.package_name }}.utils.trackers import (
     tracker_runs,
 )
 
-TABLE = ["experiment=tabular_breast_cancer", "compare_baselines=false"]
+# scheduler=cosine: runs are extended, which a one-cycle schedule is not (tests/models/test_schedulers.py).
+TABLE = ["experiment=tabular_breast_cancer", "scheduler=cosine", "compare_baselines=false"]
 
 
 # ckpt_path: resumed by hand, into a new run directory; hydra.run.dir: a requeued cluster job, restarted in

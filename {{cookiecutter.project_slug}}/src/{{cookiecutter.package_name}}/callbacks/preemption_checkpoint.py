@@ -3,6 +3,7 @@ so the next launch with `ckpt_path=last` resumes from where it stopped instead o
 the run then exits with code 143."""
 
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +33,13 @@ class PreemptionCheckpoint(Callback):
 
 def fit_unless_stopped(
     trainer: Trainer, model: LightningModule, datamodule: Any, ckpt_path: Path | None
-) -> None:
-    """`trainer.fit`, resuming from `ckpt_path`; a SIGTERM ends the process with INTERRUPTED_EXIT_CODE."""
+) -> float:
+    """`trainer.fit`, resuming from `ckpt_path`, and the seconds it took; a SIGTERM ends the process with
+    INTERRUPTED_EXIT_CODE."""
+    started = time.perf_counter()
     try:
         trainer.fit(model, datamodule=datamodule, ckpt_path=ckpt_path, weights_only=True)
+        return round(time.perf_counter() - started, 3)
     except SIGTERMException:
         log.error(
             "Stopped by SIGTERM at epoch %d, step %d; last.ckpt holds that state (resume: ckpt_path=last).",

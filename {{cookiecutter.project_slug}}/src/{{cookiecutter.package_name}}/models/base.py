@@ -173,7 +173,10 @@ class BaseModel(LightningModule):
     def configure_optimizers(self) -> dict[str, Any]:
         # Only trainable parameters: a frozen backbone is added later by a fine-tuning callback.
         parameters = [parameter for parameter in self.parameters() if parameter.requires_grad]
-        return optimization(self.hparams.optimizer, self.hparams.scheduler, parameters, self.trainer)
+        return optimization(self.hparams.optimizer, self.hparams.scheduler, parameters, self._trainer)
+
+    def on_train_start(self) -> None:
+        check_schedule_length(self.trainer)
 
 
 def optimization(
@@ -200,7 +203,7 @@ def optimization(
         and "total_steps" not in make_scheduler.keywords
     ):
         # OneCycleLR needs the run's length in steps, known only once the trainer has seen the data.
-        extra["total_steps"] = int(trainer.estimated_stepping_batches)
+        extra["total_steps"] = int(trainer.estimated_stepping_batches)  # a Trainer is needed from here
     lr_scheduler = {
         "scheduler": make_scheduler(optimizer=optimizer, **extra),
         "interval": scheduler.get("interval", "epoch"),
@@ -208,6 +211,21 @@ def optimization(
     if scheduler.get("monitor"):
         lr_scheduler["monitor"] = scheduler["monitor"]
     return {"optimizer": optimizer, "lr_scheduler": lr_scheduler}
+
+
+def check_schedule_length(trainer: Any) -> None:
+    """A schedule that spans a run's length (OneCycleLR), restored from a checkpoint into a longer run, has
+    ended before the run does: refused with what to do, before its first step fails."""
+    for config in trainer.lr_scheduler_configs:
+        planned = getattr(config.scheduler, "total_steps", None)
+        needed = trainer.estimated_stepping_batches
+        if planned is not None and planned < needed:
+            raise ConfigError(
+                f"The checkpoint's learning-rate schedule ({type(config.scheduler).__name__}, "
+                f"scheduler=one_cycle) spans the {planned} optimisation steps of the run it comes from, and "
+                f"this run would take {int(needed)}: it cannot be stretched. Resume with that run's own "
+                "trainer.max_epochs, or train a new run (without ckpt_path) for longer."
+            )
 
 
 class TrainedModel(Protocol):
