@@ -1,6 +1,8 @@
 """Piecewise-linear embeddings: bin edges fitted to the numeric training columns only, kept in the
 hyperparameters, and layers a checkpoint alone rebuilds."""
 
+import warnings
+
 import pytest
 import torch
 
@@ -31,6 +33,16 @@ def test_only_numeric_columns_with_two_values_or_more_are_binned_at_their_quanti
     # Quantile edges: about a tenth of the training values in each bin.
     counts = torch.histogram(inputs[:, 0], torch.tensor(edges)).hist
     assert counts.min() >= 35 and counts.max() <= 45
+
+
+def test_a_flag_gets_one_bin_without_a_warning_at_every_run():
+    inputs = training_inputs()
+    inputs[:, 1] = (inputs[:, 0] > 0).float()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fitted = fit_bin_edges(inputs, numeric_columns=2, max_bins=10)
+        NumericEmbeddings(4, fitted["columns"], fitted["edges"], size=3)
+    assert fitted["columns"] == [0, 1] and fitted["edges"][1] == [0.0, 1.0]
 
 
 def test_few_rows_give_fewer_bins_and_too_few_give_none():
@@ -90,6 +102,6 @@ def test_the_embeddings_learn_a_step_the_plain_mlp_smooths():
             loss = model.loss_of(model(inputs), targets)
             loss.backward()
             optimizer.step()
-        return float(model.loss_of(model(inputs), targets))
+        return float(model.loss_of(model(inputs), targets).detach())
 
     assert fitted_error("piecewise_linear") < fitted_error(None) / 2

@@ -11,7 +11,9 @@ The bin edges are fitted to the training rows once, before training, and kept in
 hyperparameters (plain lists of floats), so a checkpoint alone rebuilds the same layers.
 """
 
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import torch
 from rtdl_num_embeddings import PiecewiseLinearEmbeddings, compute_bins
@@ -19,6 +21,15 @@ from torch import nn
 
 # Fewer training rows per bin than this and a bin's edges describe noise, not the column.
 MIN_ROWS_PER_BIN = 4
+
+
+@contextmanager
+def one_bin_columns_allowed() -> Iterator[None]:
+    """A 0/1 flag gets one bin: the library warns at every run that its encoding is then a rescaling, which
+    is all a flag needs (and its learned embedding helped on the measured tables)."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*has just two bin edges")
+        yield
 
 
 def fit_bin_edges(train_inputs: torch.Tensor, numeric_columns: int, max_bins: int) -> dict[str, list]:
@@ -33,7 +44,8 @@ def fit_bin_edges(train_inputs: torch.Tensor, numeric_columns: int, max_bins: in
     bins = min(max_bins, len(numeric) // MIN_ROWS_PER_BIN)
     if not columns or bins < 2:
         return {"columns": [], "edges": []}
-    edges = compute_bins(numeric[:, columns], n_bins=bins)
+    with one_bin_columns_allowed():
+        edges = compute_bins(numeric[:, columns], n_bins=bins)
     return {"columns": columns, "edges": [column_edges.tolist() for column_edges in edges]}
 
 
@@ -51,9 +63,10 @@ class NumericEmbeddings(nn.Module):
         self.register_buffer("others", torch.tensor(others, dtype=torch.long), persistent=False)
         # Version "B" (the library's recommendation): a linear embedding of the value plus the
         # piecewise-linear part, which starts at zero, so training starts from the plain linear model.
-        self.embeddings = PiecewiseLinearEmbeddings(
-            [torch.tensor(column_edges) for column_edges in edges], size, activation=False, version="B"
-        )
+        with one_bin_columns_allowed():
+            self.embeddings = PiecewiseLinearEmbeddings(
+                [torch.tensor(column_edges) for column_edges in edges], size, activation=False, version="B"
+            )
         self.output_size = len(others) + len(columns) * size
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
