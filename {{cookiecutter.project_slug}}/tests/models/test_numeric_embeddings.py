@@ -7,7 +7,10 @@ import pytest
 import torch
 
 from {{ cookiecutter.package_name }}.errors import ConfigError
-from {{ cookiecutter.package_name }}.models.numeric_embeddings import NumericEmbeddings, fit_bin_edges
+from {{ cookiecutter.package_name }}.models.numeric_embeddings import (
+    NumericEmbeddings,
+    fit_bin_edges,
+)
 from {{ cookiecutter.package_name }}.models.tabular_mlp import TabularMLP
 
 OPTIMIZER = {"_target_": "torch.optim.AdamW", "_partial_": True, "lr": 0.01}
