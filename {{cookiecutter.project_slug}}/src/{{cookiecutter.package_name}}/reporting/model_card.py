@@ -13,8 +13,8 @@ from typing import Any
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
-from ..models.baselines import FIT_SECONDS
 from ..run_directory import MODEL_CARD
+from .console import comparison
 
 TEMPLATE = Path(__file__).parent / "templates" / "model_card.md.j2"
 CONFIG_FILE = "configs/model_card/default.yaml"
@@ -87,24 +87,6 @@ def results_rows(test_metrics: Mapping[str, float], intervals: Mapping[str, Mapp
     ]
 
 
-def baseline_rows(
-    test_metrics: Mapping[str, float],
-    baselines: Mapping[str, Mapping[str, float]],
-    training_seconds: float | None,
-):
-    """The column names and rows of the baselines table: each model's test scores and training seconds."""
-    names = [
-        name for name in test_metrics if name != "test/loss" and all(name in b for b in baselines.values())
-    ]
-    models = {"network (this model)": {**test_metrics, FIT_SECONDS: training_seconds}, **baselines}
-    rows = []
-    for model, scores in models.items():
-        seconds = scores.get(FIT_SECONDS)
-        cells = [f"{scores[name]:.4f}" for name in names] + ["?" if seconds is None else f"{seconds:.2f}"]
-        rows.append({"model": model, "cells": " | ".join(cells)})
-    return [name.removeprefix("test/") for name in names] + ["training seconds"], rows
-
-
 def card_data(
     config: Mapping[str, Any], model, test_metrics: Mapping[str, float], dataset: str
 ) -> ModelCardData:
@@ -169,9 +151,10 @@ def write_model_card(
         **hparams,
     }
     balance_title, balance = balance_table(data)
-    metric_names, baselines = baseline_rows(
-        test_metrics, evaluation.get("baselines") or {}, trained.get("seconds")
+    metric_names, baseline_cells = comparison(
+        test_metrics, evaluation.get("baselines") or {}, trained.get("seconds"), "network (this model)"
     )
+    baselines = [{"model": model, "cells": " | ".join(cells)} for model, cells in baseline_cells.items()]
     git = record.get("git") or {}
     overrides = " ".join(shlex.quote(override) for override in record.get("overrides") or [])
     reproduce_note = (
