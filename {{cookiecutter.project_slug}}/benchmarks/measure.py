@@ -68,6 +68,13 @@ def medians(values: dict[str, list[float]]) -> dict[str, float]:
     return {name: statistics.median(series) for name, series in values.items()}
 
 
+def fastest(values: dict[str, list[float]]) -> dict[str, float]:
+    """The least of each series of durations: a busy machine only ever adds time, so the fastest repeat is
+    the closest to a loop's own cost (`timeit`'s reasoning). For short timed windows (a second or less),
+    where a neighbour's burst can slow one repeat by a third."""
+    return {name: min(series) for name, series in values.items()}
+
+
 def interleaved_medians(
     template: Callable[[], float], baseline: Callable[[], float], repeats: int, warmups: int = 1
 ) -> tuple[float, float, dict[str, list[float]]]:

@@ -12,7 +12,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
 
-from benchmarks.measure import Comparison, at_most, interleaved_medians
+from benchmarks.measure import Comparison, at_most, fastest, interleaved_medians
 from benchmarks.run import BENCHMARKS, table
 from benchmarks.step_timer import seconds_per_step
 from benchmarks.tabular_fit import TARGET, mixed_table
@@ -44,6 +44,11 @@ def test_measurements_alternate_after_a_discarded_warm_up():
     assert calls == ["template", "baseline"] * 4
     assert (template, baseline) == (2.0, 5.0)  # medians; the 99s were the warm-up
     assert values == {"template": [3.0, 1.0, 2.0], "baseline": [5.0, 4.0, 6.0]}
+
+
+def test_training_steps_keep_each_series_fastest_repeat():
+    # A busy moment slowed the template's second repeat and the baseline's first: neither counts.
+    assert fastest({"template": [3.0, 4.5, 3.1], "bare": [4.0, 2.9, 3.0]}) == {"template": 3.0, "bare": 2.9}
 
 
 def test_a_step_is_timed_over_a_window_after_the_warm_up(tmp_path):

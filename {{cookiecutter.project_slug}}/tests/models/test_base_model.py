@@ -81,17 +81,24 @@ def test_every_step_lightning_writes_has_its_own_loss(bare_trainer, tmp_path):
 
 
 @pytest.mark.parametrize("limit", [None, 5])
+@pytest.mark.parametrize("bound", ["steps", "values"])
 def test_training_metrics_updated_a_few_steps_at_a_time_cover_every_example_once(
-    bare_trainer, monkeypatch, limit
+    bare_trainer, monkeypatch, limit, bound
 ):
-    """Here every 2 steps, over 6 steps whose last has 2 rows (or the first 5, limit_train_batches=5)."""
-    monkeypatch.setattr(base, "TRAIN_METRIC_STEPS", 2)
+    """Here every 2 steps (2 kept steps, or 8 kept output values: 2 batches of 4), over 6 steps whose last
+    has 2 rows (or the first 5, limit_train_batches=5): 3 updates either way."""
+    monkeypatch.setattr(base, "TRAIN_METRIC_STEPS", 2 if bound == "steps" else 1000)
+    monkeypatch.setattr(base, "TRAIN_METRIC_VALUES", 8 if bound == "values" else 1000)
     torch.manual_seed(0)
     data = TensorDataset(torch.randn(22, 8), torch.randn(22))
     frozen = {**OPTIMIZER, "lr": 0.0}  # the weights stay: every step predicts as the trained model does
     model = TabularMLP(8, "regression", frozen, preprocessing={"target_mean": 0.0, "target_std": 1.0})
+    updates = []
+    update = model.train_metrics.update
+    monkeypatch.setattr(model.train_metrics, "update", lambda *args: updates.append(update(*args)))
     trainer = bare_trainer(max_epochs=1, limit_train_batches=limit)
     trainer.fit(model, DataLoader(data, batch_size=4))
+    assert len(updates) == 3
 
     inputs, targets = (tensor[: 4 * limit if limit else None] for tensor in data.tensors)
     with torch.no_grad():

@@ -15,9 +15,9 @@ def test_callbacks_set_to_null_are_switched_off(make_config):
     cfg = make_config("train", "callbacks.lr_monitor=null", "callbacks.rich_progress_bar=null")
     kinds = {type(callback) for callback in instantiate_callbacks(cfg.callbacks)}
     assert {ModelCheckpoint, EarlyStopping} <= kinds
-    # checkpoints (best and last), pre-emption and exception checkpoints, early stopping, model summary,
-    # metrics history, the finite-loss guard, the random states
-    assert len(kinds) == 8
+    # checkpoints (best and last), the exception (and pre-emption) checkpoint, early stopping, model
+    # summary, metrics history, the finite-loss guard, the random states
+    assert len(kinds) == 7
 
 
 def test_a_logger_whose_package_is_missing_says_how_to_install_it():

@@ -1,13 +1,16 @@
 """Saves `last.ckpt` when the run is told to stop (SIGTERM: a cluster's pre-emption or time limit, `kill`),
 so the next launch with `ckpt_path=last` resumes from where it stopped instead of the last epoch's end;
-the run then exits with code 143."""
+the run then exits with code 143. After any exception, as Lightning's OnExceptionCheckpoint, which it
+extends, it saves `on_exception.ckpt`: one callback rather than two, since Lightning calls every callback's
+hooks at every step (about 2 µs each, 15 µs a step for one that does nothing)."""
 
 import logging
 import time
 from pathlib import Path
 from typing import Any
 
-from lightning.pytorch import Callback, LightningModule, Trainer
+from lightning.pytorch import LightningModule, Trainer
+from lightning.pytorch.callbacks import OnExceptionCheckpoint
 from lightning.pytorch.utilities import rank_zero_info
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
@@ -18,15 +21,13 @@ log = logging.getLogger(__name__)
 INTERRUPTED_EXIT_CODE = 143
 
 
-class PreemptionCheckpoint(Callback):
-    def __init__(self, dirpath: str) -> None:
-        self.dirpath = Path(dirpath)
-
+class PreemptionCheckpoint(OnExceptionCheckpoint):
     def on_exception(self, trainer: Trainer, pl_module: LightningModule, exception: BaseException) -> None:
-        # Only a stop request: after a crash (a NaN, a bug) the last good checkpoint must stay as it is.
+        super().on_exception(trainer, pl_module, exception)  # on_exception.ckpt
+        # last.ckpt only on a stop request: after a crash (a NaN, a bug) the last good checkpoint must stay.
         if isinstance(exception, SIGTERMException) and not trainer.sanity_checking:
             # Every process takes part (Lightning stops them all together), as saving needs.
-            path = self.dirpath / LAST_CHECKPOINT
+            path = Path(self.dirpath) / LAST_CHECKPOINT
             trainer.save_checkpoint(path)
             rank_zero_info(f"SIGTERM: saved {path} at step {trainer.global_step}.")
 

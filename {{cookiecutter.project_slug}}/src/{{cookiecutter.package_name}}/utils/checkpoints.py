@@ -103,7 +103,7 @@ def continue_checkpoints_in(cfg: DictConfig, checkpoint_dir: Path) -> None:
     """
     if checkpoint_dir.name != CHECKPOINTS_DIR:
         return
-    for name in ("model_checkpoint", "last_checkpoint", "preemption_checkpoint", "exception_checkpoint"):
+    for name in ("model_checkpoint", "last_checkpoint", "exception_checkpoint"):
         if cfg.get("callbacks") and cfg.callbacks.get(name):
             cfg.callbacks[name].dirpath = str(checkpoint_dir)
 
