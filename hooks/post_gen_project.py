@@ -20,8 +20,11 @@ ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 PROJECT_DIR = Path.cwd()
 INITIAL_COMMIT_MESSAGE = "Initial commit from the capstone template"
 
-# Paths that exist only for one answer of an option.
+# Paths that exist only for one answer of an option: the answer that removes them, and them. Everything
+# else a part needs is in these folders; the few places that name it (the Makefile's targets, the README's
+# sections, pyproject.toml's settings) are conditional in the templates themselves.
 OPTIONAL_PATHS = {
+    ("benchmarks", "no"): ["benchmarks", "tests/benchmarks"],
     ("license", "none"): ["LICENSE"],
     ("ci", "none"): [".github"],
 }

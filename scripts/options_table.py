@@ -1,16 +1,21 @@
 """Render the README's options table from cookiecutter.json, so that the two cannot drift apart.
 
 `make docs` (or `python scripts/options_table.py`) rewrites the table between the two marker comments in
-README.md; tests/test_readme.py fails when the README holds anything else there.
+README.md; `--check` only says whether it is current (exit code 1 if not). tests/test_readme.py fails when
+the README holds anything else there.
 """
 
 import re
+import sys
 from pathlib import Path
 
 from cookiecutter.generate import generate_context
 from cookiecutter.prompt import prompt_for_config
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
+# cookiecutter.json names a Jinja extension of the template's own (local_extensions.py), which cookiecutter
+# imports from the template folder when it generates; run as a script, this file's folder is scripts/.
+sys.path.insert(0, str(TEMPLATE_DIR))
 README = TEMPLATE_DIR / "README.md"
 BEGIN = "<!-- options-table:begin (generated from cookiecutter.json by `make docs`: edit that, not this) -->"
 END = "<!-- options-table:end -->"
@@ -77,6 +82,10 @@ def write_readme_table(readme: Path = README) -> bool:
 
 
 if __name__ == "__main__":
+    if "--check" in sys.argv:
+        current = readme_table(README.read_text(encoding="utf-8")) == render_table()
+        print("README.md: options table " + ("up to date" if current else "stale: run make docs"))
+        sys.exit(0 if current else 1)
     changed = write_readme_table()
     print(
         "README.md: options table "

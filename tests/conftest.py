@@ -18,9 +18,10 @@ ENV_BIN = Path(sys.executable).parent
 os.environ["PATH"] = f"{ENV_BIN}{os.pathsep}{os.environ['PATH']}"
 
 
-def hook_constant(name: str):
-    """A constant of hooks/pre_gen_project.py, which is a template (so read, not imported)."""
-    tree = ast.parse((TEMPLATE_DIR / "hooks" / "pre_gen_project.py").read_text())
+def hook_constant(name: str, hook: str = "pre_gen_project.py"):
+    """A constant of a hook (hooks/pre_gen_project.py by default), which is a template (so read, not
+    imported)."""
+    tree = ast.parse((TEMPLATE_DIR / "hooks" / hook).read_text())
     assigned = [node for node in tree.body if isinstance(node, ast.Assign)]
     (value,) = [node.value for node in assigned if getattr(node.targets[0], "id", None) == name]
     return ast.literal_eval(value)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import DEFAULTS, ENV_BIN, bake
+from tests.conftest import DEFAULTS, ENV_BIN, bake, hook_constant
 
 UNRENDERED = re.compile(r"(?<!\$)\{\{")
 UNUSUAL_NAME = {"project_name": "Análise de Imagens Ü", "author_name": 'Zoë "Zo" O\'Brien-Ñúñez'}
@@ -26,6 +26,7 @@ VARIANTS = {
     "logger=mlflow": {"logger": "mlflow"},
     "ci=none": {"ci": "none"},
     "init_git=no": {"init_git": "no"},
+    "benchmarks=yes": {"benchmarks": "yes"},
     "python_version=3.10": {"python_version": "3.10"},
     "python_version=3.14": {"python_version": "3.14"},
     "unusual names": UNUSUAL_NAME,
@@ -42,8 +43,12 @@ def baked(request, tmp_path_factory) -> tuple[dict, Path]:
     return answers, bake(tmp_path_factory.mktemp("bake"), **answers)
 
 
+# What tools write into a project while the tests check it (the ruff test's cache), not the template's.
+NOT_GENERATED = {".git", ".ruff_cache", "__pycache__"}
+
+
 def project_files(project: Path) -> list[Path]:
-    return [path for path in project.rglob("*") if path.is_file() and ".git" not in path.parts]
+    return [path for path in project.rglob("*") if path.is_file() and not NOT_GENERATED & set(path.parts)]
 
 
 def test_nothing_is_left_unrendered(baked):
@@ -112,6 +117,30 @@ def test_the_answers_reach_the_project(baked):
     assert devcontainer["name"] == answers.get("project_name", DEFAULTS["project_name"])
 
 
+def answer(answers: dict, key: str) -> str:
+    return answers.get(key, DEFAULTS[key][0] if isinstance(DEFAULTS[key], list) else DEFAULTS[key])
+
+
+def test_a_part_not_chosen_leaves_nothing_that_names_it(baked):
+    """Its folders are gone, and no file left (the Makefile, the README, the docs, a config, the code)
+    points into them: `benchmarks/...` as a path, `benchmarks.run` as a module."""
+    answers, project = baked
+    for (key, removing_answer), paths in hook_constant("OPTIONAL_PATHS", "post_gen_project.py").items():
+        chosen = answer(answers, key) != removing_answer
+        for relative in paths:
+            assert (project / relative).exists() == chosen, f"{relative} with {key}={answer(answers, key)}"
+        if chosen:
+            continue
+        # As a path (`benchmarks/...`) or as a module (`python -m benchmarks.run`).
+        names = [name for relative in paths for name in (f"{relative}/", f"{relative.replace('/', '.')}.")]
+        for path in project_files(project):
+            text = path.read_text(encoding="utf-8")
+            for name in names:
+                assert f" {name}" not in text and f"`{name}" not in text and f"-m {name}" not in text, (
+                    f"{path.relative_to(project)} names {name} ({key}={removing_answer} removed it)"
+                )
+
+
 def test_unusual_names_become_valid_identifiers(tmp_path):
     project = bake(tmp_path, **UNUSUAL_NAME)
     assert project.name == "analise-de-imagens-u"
@@ -147,7 +176,8 @@ def test_post_generation_hook_is_idempotent(tmp_path):
     hook = Path(__file__).resolve().parents[1] / "hooks" / "post_gen_project.py"
     rendered = hook.read_text().replace(
         "{{ cookiecutter | tojson }}",
-        '{"license": "none", "ci": "none", "init_git": "yes", "author_name": "A", "author_email": "a@b.co"}',
+        '{"license": "none", "ci": "none", "benchmarks": "no", "init_git": "yes", "author_name": "A", '
+        '"author_email": "a@b.co"}',
     )
     script = tmp_path / "post_gen_again.py"
     script.write_text(rendered)
@@ -155,3 +185,4 @@ def test_post_generation_hook_is_idempotent(tmp_path):
         subprocess.run(["python3", str(script)], cwd=project, check=True, capture_output=True)
     assert git(project, "rev-list", "--count", "HEAD") == "1"
     assert not (project / "LICENSE").exists() and not (project / ".github").exists()
+    assert not (project / "benchmarks").exists()

@@ -10,13 +10,15 @@ from tests.conftest import ENV_BIN, bake, project_env, run_in
 
 pytestmark = pytest.mark.slow
 
-# A second combination far from the defaults: unusual names, another logger, no licence, no CI.
+# A second combination far from the defaults: unusual names, another logger, no licence, no CI, and the
+# optional parts the defaults leave out.
 OTHER_COMBINATION = {
     "project_name": "Análise de Imagens Ü",
     "author_name": "Zoë Ñúñez",
     "logger": "tensorboard",
     "license": "none",
     "ci": "none",
+    "benchmarks": "yes",
 }
 
 
@@ -42,13 +44,20 @@ OTHER_PROJECT_TESTS = [
     "tests/docs/test_doc_links.py",
     "tests/docs/test_concept_index.py",
 ]
-SUITES = {"default_project": [], "other_project": ["-m", "not slow", *OTHER_PROJECT_TESTS]}
+# And the tests of the parts the defaults leave out, whole (their slow ones included).
+OPTIONAL_PART_TESTS = ["tests/benchmarks"]
+SUITES = {
+    "default project": ("default_project", []),
+    "other combination": ("other_project", ["-m", "not slow", *OTHER_PROJECT_TESTS]),
+    "other combination's optional parts": ("other_project", OPTIONAL_PART_TESTS),
+}
 
 
-@pytest.mark.parametrize("project_fixture", list(SUITES))
-def test_generated_test_suite_passes(request, project_fixture):
+@pytest.mark.parametrize("suite", list(SUITES))
+def test_generated_test_suite_passes(request, suite):
+    project_fixture, arguments = SUITES[suite]
     project = request.getfixturevalue(project_fixture)
-    pytest_command = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "auto", *SUITES[project_fixture]]
+    pytest_command = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "auto", *arguments]
     result = run_in(project, str(ENV_BIN / "python"), *pytest_command)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     assert " passed" in result.stdout and " failed" not in result.stdout

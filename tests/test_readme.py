@@ -1,6 +1,8 @@
 """The template README's options table is the one rendered from cookiecutter.json (`make docs`)."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -43,3 +45,13 @@ def test_make_docs_rewrites_only_the_table(tmp_path):
     assert write_readme_table(stale)
     assert stale.read_text(encoding="utf-8") == f"# Title\n\n{BEGIN}\n{render_table()}{END}\n\nText after.\n"
     assert not write_readme_table(stale)  # a second run changes nothing
+
+
+def test_the_script_runs_as_make_docs_runs_it():
+    """From the command line, where Python looks for imports in scripts/, not in the template folder."""
+    script = TEMPLATE_DIR / "scripts" / "options_table.py"
+    checked = subprocess.run(
+        [sys.executable, str(script), "--check"], cwd=TEMPLATE_DIR, capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "options table up to date" in checked.stdout
