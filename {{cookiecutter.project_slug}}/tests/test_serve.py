@@ -101,7 +101,7 @@ def thread_pool_calls(monkeypatch) -> list[str]:
 
 def test_small_table_requests_skip_the_thread_pool_and_large_ones_use_it(tables, records, monkeypatch):
     """Small table requests run on the event loop: under load, the hops to FastAPI's thread pool and the
-    threads' contention for the GIL cost more than their work (the serve_rps benchmark). Large ones go to
+    threads' contention for the GIL cost more than their work (measured with 32 at a time). Large ones go to
     the pool, so as not to hold up the others: same answers, same 422s."""
     handed_over = thread_pool_calls(monkeypatch)
     inline = tables.post("/predict", json={"records": records})

@@ -121,8 +121,6 @@ class Project:
     root: Path
     # Training overrides (without ckpt_path) -> the run directory they trained.
     runs: dict[tuple[str, ...], Path] = field(default_factory=dict)
-    # The run of the README's latest training command: what a bare ckpt_path=best or last after it refers to.
-    latest: Path | None = None
     clients: dict[str, TestClient] = field(default_factory=dict)
     done: set[str] = field(default_factory=set)
 
@@ -148,7 +146,6 @@ class Project:
         run_dir = Path(cfg.paths.output_dir)
         if (run_dir / "checkpoints" / "last.ckpt").is_file():
             self.runs[tuple(o for o in overrides if not o.startswith("ckpt_path="))] = run_dir
-            self.latest = run_dir
         return metrics
 
     def trained(self, overrides: tuple[str, ...]) -> Path:
@@ -174,7 +171,23 @@ class Project:
             shutil.copyfile(self.root / run_dir / "checkpoints" / "last.ckpt", path)
         return filled
 
-    def prepare(self, overrides: list[str]) -> None:
+    def readme_run_before(self, command: str) -> Path | None:
+        """The run of the README's last training command before `command`, trained here if this process
+        has not run it yet (pytest-xdist hands a worker only some of the commands); None before any."""
+        trains = [
+            c
+            for c in COMMANDS[: COMMANDS.index(command)]
+            if c.startswith("python -m <package>.train ")
+            and c not in NOT_RUN
+            and shlex.split(c)[3] not in ("-m", "--cfg")
+        ]
+        if not trains:
+            return None
+        self.run(trains[-1])
+        arguments = [self.fill_placeholders(argument) for argument in shlex.split(trains[-1])[3:]]
+        return self.runs[tuple(a for a in arguments if not a.startswith("ckpt_path="))]
+
+    def prepare(self, command: str, overrides: list[str]) -> None:
         """Make what the overrides refer to: the checkpoint of ckpt_path=last or best (a bare one: the run
         of the README's latest training command, which the verbs configure themselves from), the bundle of
         model_dir=."""
@@ -182,7 +195,8 @@ class Project:
             key, _, value = override.partition("=")
             if key == "ckpt_path" and value in ("last", "best"):
                 chosen = identity(overrides)
-                run_dir = self.trained(chosen) if chosen or not self.latest else self.latest
+                latest = None if chosen else self.readme_run_before(command)
+                run_dir = self.trained(chosen) if chosen or latest is None else latest
                 os.utime(run_dir / "checkpoints" / "last.ckpt")  # the newest last.ckpt: the one `last` picks
                 os.utime(run_dir / "metrics.json")  # the newest tested run: the one `best` picks
             if key == "model_dir" and not Path(value).is_dir():
@@ -262,7 +276,7 @@ def run_entry_point(project: Project, command: str) -> None:
     if command in NOT_RUN:
         project.compose(config_name, overrides)
         return
-    project.prepare(overrides)
+    project.prepare(command, overrides)
     if config_name == "train":
         metrics = project.train(overrides)
         assert any(name.startswith("test/") for name in metrics), metrics

@@ -23,13 +23,14 @@ INTERRUPTED_EXIT_CODE = 143
 
 class PreemptionCheckpoint(OnExceptionCheckpoint):
     def on_exception(self, trainer: Trainer, pl_module: LightningModule, exception: BaseException) -> None:
-        super().on_exception(trainer, pl_module, exception)  # on_exception.ckpt
         # last.ckpt only on a stop request: after a crash (a NaN, a bug) the last good checkpoint must stay.
+        # First: it is what the resumed run starts from, and the grace period before SIGKILL is short.
         if isinstance(exception, SIGTERMException) and not trainer.sanity_checking:
             # Every process takes part (Lightning stops them all together), as saving needs.
             path = Path(self.dirpath) / LAST_CHECKPOINT
             trainer.save_checkpoint(path)
             rank_zero_info(f"SIGTERM: saved {path} at step {trainer.global_step}.")
+        super().on_exception(trainer, pl_module, exception)  # on_exception.ckpt
 
 
 def fit_unless_stopped(

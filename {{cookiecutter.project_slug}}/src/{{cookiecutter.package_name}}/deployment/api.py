@@ -31,9 +31,10 @@ MAX_PROBLEMS = 50  # listed in one 422
 # Table requests of up to this many values (rows x columns) are scored on the server's event loop, when
 # ONNX Runtime runs the model: their work (pandas, scikit-learn) holds Python's GIL, so threads would run
 # them one at a time anyway, and under load the hops to FastAPI's thread pool and the threads' contention
-# for the GIL cost more than the work (the serve_rps benchmark). Larger requests (a thousand rows of 30
-# columns take ~50 ms), image requests and the PyTorch runtime (one forward pass at a time, behind a lock
-# the loop must never wait on) use the thread pool, so that they never hold up the others.
+# for the GIL cost more than the work (measured: 32 requests at a time on 2 cores). Larger requests (a
+# thousand rows of 30 columns take ~50 ms), image requests and the PyTorch runtime (one forward pass at a
+# time, behind a lock the loop must never wait on) use the thread pool, so that they never hold up the
+# others.
 INLINE_VALUES = 3000
 MAX_LISTED_CATEGORIES = 20  # in the schema's description of a column (the schema is public)
 FiniteNumber = Annotated[float, Field(strict=True, allow_inf_nan=False)]
