@@ -53,14 +53,24 @@ SUITES = {
 }
 
 
+# What a passing suite may leave in its temporary folders: pytest's lock files and links, no run outputs.
+LEFT_BEHIND_LIMIT_BYTES = 2**20
+
+
 @pytest.mark.parametrize("suite", list(SUITES))
-def test_generated_test_suite_passes(request, suite):
+def test_generated_test_suite_passes(request, tmp_path, suite):
     project_fixture, arguments = SUITES[suite]
     project = request.getfixturevalue(project_fixture)
     pytest_command = ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "auto", *arguments]
-    result = run_in(project, str(ENV_BIN / "python"), *pytest_command)
+    # The suite's temporary folders go under a root of this test's own, to see what a pass leaves there.
+    env = {**project_env(project), "PYTEST_DEBUG_TEMPROOT": str(tmp_path)}
+    result = run_in(project, str(ENV_BIN / "python"), *pytest_command, env=env)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     assert " passed" in result.stdout and " failed" not in result.stdout
+    # A student runs the suite on every commit, and CI on a small disk: gigabytes of checkpoints from
+    # passing tests, kept for three sessions, once filled one.
+    left_behind = {str(path): path.stat().st_size for path in tmp_path.rglob("*") if path.is_file()}
+    assert sum(left_behind.values()) < LEFT_BEHIND_LIMIT_BYTES, sorted(left_behind)[:20]
 
 
 @pytest.mark.parametrize("project_fixture", ["default_project", "other_project"])
