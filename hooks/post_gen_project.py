@@ -20,10 +20,26 @@ ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 PROJECT_DIR = Path.cwd()
 INITIAL_COMMIT_MESSAGE = "Initial commit from the capstone template"
 
-# Paths that exist only for one answer of an option: the answer that removes them, and them. Everything
-# else a part needs is in these folders; the few places that name it (the Makefile's targets, the README's
-# sections, pyproject.toml's settings) are conditional in the templates themselves.
+# Paths that exist only for one answer of an option: the answer that removes them, and them (`<package>`
+# is the package's folder). Everything else a part needs is in these folders and files; the few places
+# that name it (the Makefile's targets, the README's sections, pyproject.toml's settings and
+# dependencies) are conditional in the templates themselves.
 OPTIONAL_PATHS = {
+    ("serving", "no"): [
+        "src/<package>/deployment",
+        "src/<package>/export.py",
+        "src/<package>/predict.py",
+        "src/<package>/serve.py",
+        "configs/export.yaml",
+        "configs/predict.yaml",
+        "configs/serve.yaml",
+        "Dockerfile",
+        ".dockerignore",
+        "tests/deployment",
+        "tests/docs/rules_serving.py",
+        "benchmarks/serve_rps.py",
+        "benchmarks/minimal_api.py",
+    ],
     ("benchmarks", "no"): ["benchmarks", "tests/benchmarks"],
     ("license", "none"): ["LICENSE"],
     ("ci", "none"): [".github"],
@@ -35,7 +51,7 @@ def remove_unchosen_files() -> None:
         if ANSWERS[key] != value:
             continue
         for relative in paths:
-            path = PROJECT_DIR / relative
+            path = PROJECT_DIR / relative.replace("<package>", ANSWERS["package_name"])
             if path.is_dir():
                 shutil.rmtree(path)
             else:

@@ -16,6 +16,7 @@ SUPPORTED_PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13", "3.14")
 # Supported versions at or past the end of their security fixes: accepted, with a warning.
 END_OF_LIFE = {"3.10": "October 2026"}
 CHOICES = {
+    "serving": ("no", "yes"),
     "benchmarks": ("no", "yes"),
     "license": ("MIT", "Apache-2.0", "BSD-3-Clause", "none"),
     "logger": ("csv", "tensorboard", "wandb", "mlflow"),

@@ -52,3 +52,9 @@ def run_in(project: Path, *command: str, env: dict[str, str] | None = None) -> s
 @pytest.fixture(scope="session")
 def default_project(tmp_path_factory) -> Path:
     return bake(tmp_path_factory.mktemp("default"))
+
+
+@pytest.fixture(scope="session")
+def full_project(tmp_path_factory) -> Path:
+    """A project with every optional part: what the shared environment must be able to run."""
+    return bake(tmp_path_factory.mktemp("full"), serving="yes", benchmarks="yes")

@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import DEFAULTS, ENV_BIN, bake, hook_constant
+from tests.conftest import DEFAULTS, ENV_BIN, TEMPLATE_DIR, bake, hook_constant
 
+# The generated project's folder in the template, and its package's folder there.
+PROJECT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
+PACKAGE_FOLDER = "{{cookiecutter.package_name}}"
 UNRENDERED = re.compile(r"(?<!\$)\{\{")
 UNUSUAL_NAME = {"project_name": "Análise de Imagens Ü", "author_name": 'Zoë "Zo" O\'Brien-Ñúñez'}
 # One entry per answer that differs from the defaults (cookiecutter-django's approach).
@@ -26,7 +29,10 @@ VARIANTS = {
     "logger=mlflow": {"logger": "mlflow"},
     "ci=none": {"ci": "none"},
     "init_git=no": {"init_git": "no"},
+    "serving=yes": {"serving": "yes"},
     "benchmarks=yes": {"benchmarks": "yes"},
+    # The benchmark of serving goes with it: benchmarks without serving have no serve_rps.
+    "serving=yes benchmarks=yes": {"serving": "yes", "benchmarks": "yes"},
     "python_version=3.10": {"python_version": "3.10"},
     "python_version=3.14": {"python_version": "3.14"},
     "unusual names": UNUSUAL_NAME,
@@ -118,24 +124,47 @@ def answer(answers: dict, key: str) -> str:
     return answers.get(key, DEFAULTS[key][0] if isinstance(DEFAULTS[key], list) else DEFAULTS[key])
 
 
+def names_of(relative: str, package: str) -> list[str]:
+    """How a file may name a removed path: as a path (`benchmarks/`, `tests/deployment/`, `Dockerfile`,
+    `configs/serve.yaml`), as a path in the package (`deployment/`, `serve.py`) or as a module
+    (`benchmarks.run`, `benchmarks.serve_rps`, `<package>.deployment`, `<package>.serve`)."""
+    is_folder = (PROJECT_TEMPLATE / relative.replace("<package>", PACKAGE_FOLDER)).is_dir()
+    name = relative.replace("<package>", package)
+    names = [f"{name}/" if is_folder else name]
+    module = name.removesuffix(".py").replace("/", ".")
+    if name.startswith(f"src/{package}/"):
+        inside = name.removeprefix(f"src/{package}/")
+        return [*names, f"{inside}/" if is_folder else inside, module.removeprefix("src.")]
+    if name.startswith((".", "configs/", "tests/")) or not name[0].islower():
+        return names  # not a module
+    # A top-level folder's name alone is an ordinary word ("without its benchmarks"): only as a package.
+    return [*names, f"{module}." if is_folder else module]
+
+
 def test_a_part_not_chosen_leaves_nothing_that_names_it(baked):
-    """Its folders are gone, and no file left (the Makefile, the README, the docs, a config, the code)
-    points into them: `benchmarks/...` as a path, `benchmarks.run` as a module."""
+    """Its folders and files are gone, and no file left (the Makefile, the README, the docs, a config, the
+    code) names them: as a path, a path in the package or a module (names_of)."""
     answers, project = baked
+    package = next(path.name for path in (project / "src").iterdir() if (path / "train.py").is_file())
     for (key, removing_answer), paths in hook_constant("OPTIONAL_PATHS", "post_gen_project.py").items():
         chosen = answer(answers, key) != removing_answer
         for relative in paths:
-            assert (project / relative).exists() == chosen, f"{relative} with {key}={answer(answers, key)}"
+            path = project / relative.replace("<package>", package)
+            if chosen and relative.startswith("benchmarks/") and answer(answers, "benchmarks") == "no":
+                continue  # serving's benchmark, in a project without benchmarks
+            assert path.exists() == chosen, f"{relative} with {key}={answer(answers, key)}"
         if chosen:
             continue
-        # As a path (`benchmarks/...`) or as a module (`python -m benchmarks.run`).
-        names = [name for relative in paths for name in (f"{relative}/", f"{relative.replace('/', '.')}.")]
+        names = [name for relative in paths for name in names_of(relative, package)]
+        # A whole name: not the end of a longer one, and (unless it ends a folder or a package) not the
+        # start of one (`serve.py` is not `serve.pyc`, `<package>.serve` not `<package>.server`).
+        alternatives = [re.escape(n) + ("" if n.endswith(("/", ".")) else r"(?![\w-])") for n in names]
+        pattern = re.compile(r"(?<![\w./-])(" + "|".join(alternatives) + ")")
         for path in project_files(project):
-            text = path.read_text(encoding="utf-8")
-            for name in names:
-                assert f" {name}" not in text and f"`{name}" not in text and f"-m {name}" not in text, (
-                    f"{path.relative_to(project)} names {name} ({key}={removing_answer} removed it)"
-                )
+            found = pattern.search(path.read_text(encoding="utf-8"))
+            assert not found, (
+                f"{path.relative_to(project)} names {found[0]!r} ({key}={removing_answer} removed it)"
+            )
 
 
 def test_unusual_names_become_valid_identifiers(tmp_path):
@@ -173,8 +202,8 @@ def test_post_generation_hook_is_idempotent(tmp_path):
     hook = Path(__file__).resolve().parents[1] / "hooks" / "post_gen_project.py"
     rendered = hook.read_text().replace(
         "{{ cookiecutter | tojson }}",
-        '{"license": "none", "ci": "none", "benchmarks": "no", "init_git": "yes", "author_name": "A", '
-        '"author_email": "a@b.co"}',
+        '{"license": "none", "ci": "none", "benchmarks": "no", "serving": "no", "init_git": "yes", '
+        '"author_name": "A", "author_email": "a@b.co", "package_name": "capstone_project"}',
     )
     script = tmp_path / "post_gen_again.py"
     script.write_text(rendered)
@@ -182,4 +211,5 @@ def test_post_generation_hook_is_idempotent(tmp_path):
         subprocess.run(["python3", str(script)], cwd=project, check=True, capture_output=True)
     assert git(project, "rev-list", "--count", "HEAD") == "1"
     assert not (project / "LICENSE").exists() and not (project / ".github").exists()
-    assert not (project / "benchmarks").exists()
+    assert not (project / "benchmarks").exists() and not (project / "Dockerfile").exists()
+    assert not (project / "src" / "capstone_project" / "deployment").exists()

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -149,27 +150,45 @@ def test_after_committing_the_update_the_project_is_up_to_date(updated_project, 
     assert f"-{PROJECT_EDIT}" in diff.stdout
 
 
-def test_a_part_left_out_is_added_by_changing_its_answer(tmp_path_factory, template_repo, env):
+# What each part left out by default brings when its answer changes: files, and a line of the README.
+PARTS = {
+    "benchmarks": (
+        ["benchmarks/run.py", "tests/benchmarks/test_benchmarks.py"],
+        "### On a GPU: `make bench-gpu`",
+    ),
+    "serving": (
+        ["src/capstone_project/serve.py", "src/capstone_project/deployment/api.py", "Dockerfile"],
+        "## Serve your model",
+    ),
+}
+
+
+@pytest.mark.parametrize("part", list(PARTS))
+def test_a_part_left_out_is_added_by_changing_its_answer(part, tmp_path_factory, template_repo, env):
     """The generated README's path to a part the defaults leave out: one answer changed with cruft, the
     project's own edits kept."""
+    files, readme_heading = PARTS[part]
     output = tmp_path_factory.mktemp("lean")
     create = ["create", "--no-input", "--default-config", "--checkout", "v0.1.0", str(template_repo)]
     created = cruft(output, *create, env=env)
     assert created.returncode == 0, created.stdout + created.stderr
     (project,) = output.iterdir()
-    assert not (project / "benchmarks").exists()
+    assert not any((project / file).exists() for file in files)
     git(project, "add", ".cruft.json", env=env)
     with (project / "Makefile").open("a") as makefile:
         makefile.write("\n# our own note\n")
     git(project, "commit", "--quiet", "--all", "-m", "Record the template version, edit", env=env)
 
-    answer = ["--variables-to-update", '{"benchmarks": "yes"}', "--checkout", "v0.1.0"]
+    answer = ["--variables-to-update", json.dumps({part: "yes"}), "--checkout", "v0.1.0"]
     update = cruft(project, "update", "-y", *answer, env=env)
     assert update.returncode == 0, update.stdout + update.stderr
-    assert (project / "benchmarks" / "run.py").is_file()
-    assert (project / "tests" / "benchmarks" / "test_benchmarks.py").is_file()
-    makefile = (project / "Makefile").read_text()
-    assert "\nbench: install" in makefile and makefile.endswith("# our own note\n")
-    assert "### On a GPU: `make bench-gpu`" in (project / "README.md").read_text()
-    assert json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"]["benchmarks"] == "yes"
+    assert all((project / file).is_file() for file in files)
+    assert (project / "Makefile").read_text().endswith("# our own note\n")
+    assert readme_heading in (project / "README.md").read_text()
+    assert json.loads((project / ".cruft.json").read_text())["context"]["cookiecutter"][part] == "yes"
     assert not list(project.rglob("*.rej"))
+    if part == "benchmarks":
+        assert "\nbench: install" in (project / "Makefile").read_text()
+    else:
+        dependencies = tomllib.loads((project / "pyproject.toml").read_text())["project"]["dependencies"]
+        assert any(dependency.startswith("fastapi") for dependency in dependencies)

@@ -19,6 +19,7 @@ OTHER_COMBINATION = {
     "license": "none",
     "ci": "none",
     "benchmarks": "yes",
+    "serving": "yes",
 }
 
 
@@ -45,7 +46,7 @@ OTHER_PROJECT_TESTS = [
     "tests/docs/test_concept_index.py",
 ]
 # And the tests of the parts the defaults leave out, whole (their slow ones included).
-OPTIONAL_PART_TESTS = ["tests/benchmarks"]
+OPTIONAL_PART_TESTS = ["tests/benchmarks", "tests/deployment"]
 SUITES = {
     "default project": ("default_project", []),
     "other combination": ("other_project", ["-m", "not slow", *OTHER_PROJECT_TESTS]),

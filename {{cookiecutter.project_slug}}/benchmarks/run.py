@@ -1,6 +1,6 @@
 """Run the benchmarks, print a table and write `benchmarks/results.json`:
 
-    python -m benchmarks.run                  # all seven (about ten minutes on a laptop's CPU)
+    python -m benchmarks.run                  # all of them (about ten minutes on a laptop's CPU)
     python -m benchmarks.run --only startup   # one or more by name
     python -m benchmarks.run --quick          # tiny sizes, one repeat: checks that they run, not speed
 
@@ -11,6 +11,7 @@ goal, so a change that slows the project down fails `make bench`."""
 
 import argparse
 import contextlib
+import importlib
 import io
 import json
 import sys
@@ -23,10 +24,9 @@ from pathlib import Path
 
 from {{ cookiecutter.package_name }}.config import compose_run_config
 
-from . import dataloader, ddp_step, serve_rps, startup, tabular_fit, train_steps
+from . import dataloader, ddp_step, startup, tabular_fit, train_steps
 from .measure import (
     Comparison,
-    at_least,
     at_most,
     fastest,
     interleaved_medians,
@@ -191,42 +191,6 @@ def bench_ddp_step(sizes: Sizes, log_dir: Path) -> Comparison:
     )
 
 
-def bench_serve_rps(sizes: Sizes, log_dir: Path) -> Comparison:
-    table = serve_rps.bundle_of(["experiment=tabular_breast_cancer"], log_dir)
-    images = serve_rps.bundle_of([], log_dir)
-    load = (sizes.serve_requests, sizes.serve_concurrency)
-
-    def measured(api: Callable[[Path], tuple[list[str], int]]) -> Callable[[], float]:
-        def requests_per_second() -> float:
-            command, port = api(table)
-            with serve_rps.server(command, port) as url:
-                return serve_rps.requests_per_second(url, *load)
-
-        return requests_per_second
-
-    template, baseline, _ = interleaved_medians(
-        measured(serve_rps.project_api), measured(serve_rps.minimal_api), sizes.repeats, sizes.warmups
-    )
-    latency = {
-        f"{model}_{runtime}_ms": serve_rps.one_example_latency_ms(bundle, runtime, sizes.latency_repeats)
-        for model, bundle in (("mlp", table), ("resnet18", images))
-        for runtime in ("onnx", "torch")
-    }
-    onnx_vs_eager = {
-        f"{model}_onnx_over_eager_latency": latency[f"{model}_onnx_ms"] / latency[f"{model}_torch_ms"]
-        for model in ("mlp", "resnet18")
-    }
-    return Comparison(
-        "serve_rps",
-        template,
-        baseline,
-        "requests/s",
-        "ratio >= 1.0",
-        at_least(1.0),
-        extra={**latency, **onnx_vs_eager},
-    )
-
-
 def bench_dataloader(sizes: Sizes, log_dir: Path) -> Comparison:
     folder = dataloader.write_image_folder(log_dir / "images", sizes.images_per_class)
     data = compose_run_config("train", ["data=image_folder", f"data.data_dir={folder}"], log_dir).data
@@ -252,14 +216,22 @@ def bench_dataloader(sizes: Sizes, log_dir: Path) -> Comparison:
     )
 
 
+def part_benchmarks() -> dict[str, Callable[[Sizes, Path], Comparison]]:
+    """The benchmarks of the optional parts this project has: each is the `bench` function of a module
+    here that belongs to its part (and is deleted with it), named after the module."""
+    here = Path(__file__).parent
+    modules = [path.stem for path in sorted(here.glob("*.py")) if "\ndef bench(" in path.read_text("utf-8")]
+    return {name: importlib.import_module(f"{__package__}.{name}").bench for name in modules}
+
+
 BENCHMARKS: dict[str, Callable[[Sizes, Path], Comparison]] = {
     "train_step_resnet18": bench_train_step_resnet18,
     "train_step_mlp": bench_train_step_mlp,
     "startup": bench_startup,
     "ddp_step": bench_ddp_step,
-    "serve_rps": bench_serve_rps,
     "dataloader": bench_dataloader,
     "tabular_fit": bench_tabular_fit,
+    **part_benchmarks(),
 }
 
 

@@ -7,9 +7,10 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -21,6 +22,7 @@ from {{ cookiecutter.package_name }}.export import export
 from {{ cookiecutter.package_name }}.train import train
 
 from .ddp_step import free_port
+from .measure import Comparison, at_least, interleaved_medians
 
 SERVE = [sys.executable, "-m", "{{ cookiecutter.package_name }}.serve"]
 TINY_TRAINING = [
@@ -99,3 +101,40 @@ def example_shape(predictor: Predictor) -> tuple[int, ...]:
     if predictor.kind == "table":
         return (predictor.config["hparams"]["input_size"],)
     return tuple(predictor.schema["shape"])
+
+
+def bench(sizes: Any, log_dir: Path) -> Comparison:
+    """The serving part's benchmark, run by run.py as `serve_rps` (`sizes`: run.Sizes)."""
+    table = bundle_of(["experiment=tabular_breast_cancer"], log_dir)
+    images = bundle_of([], log_dir)
+    load = (sizes.serve_requests, sizes.serve_concurrency)
+
+    def measured(api: Callable[[Path], tuple[list[str], int]]) -> Callable[[], float]:
+        def measure() -> float:
+            command, port = api(table)
+            with server(command, port) as url:
+                return requests_per_second(url, *load)
+
+        return measure
+
+    template, baseline, _ = interleaved_medians(
+        measured(project_api), measured(minimal_api), sizes.repeats, sizes.warmups
+    )
+    latency = {
+        f"{model}_{runtime}_ms": one_example_latency_ms(bundle, runtime, sizes.latency_repeats)
+        for model, bundle in (("mlp", table), ("resnet18", images))
+        for runtime in ("onnx", "torch")
+    }
+    onnx_vs_eager = {
+        f"{model}_onnx_over_eager_latency": latency[f"{model}_onnx_ms"] / latency[f"{model}_torch_ms"]
+        for model in ("mlp", "resnet18")
+    }
+    return Comparison(
+        "serve_rps",
+        template,
+        baseline,
+        "requests/s",
+        "ratio >= 1.0",
+        at_least(1.0),
+        extra={**latency, **onnx_vs_eager},
+    )

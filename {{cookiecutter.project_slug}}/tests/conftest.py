@@ -1,5 +1,6 @@
 """Shared fixtures: compose the real Hydra configs with small, fast overrides, writing into tmp_path."""
 
+import importlib
 import json
 import logging
 import os
@@ -34,6 +35,9 @@ TINY_RUN = [
     "explain.images=4",
     "explain.steps=4",
 ]
+
+# The data options of `table_run`: a target and dropped columns whose names need quoting.
+TABLE_RUN_OPTIONS = ["experiment=tabular", "data.target='Lifetime value'", "data.drop=[Notes,'Customer ID']"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -86,6 +90,44 @@ def tiny_run() -> list[str]:
     return list(TINY_RUN)
 
 
+def run_in_process(verb: str, *overrides: str, monkeypatch, capsys) -> tuple[int, str]:
+    """`python -m <package>.<verb> <overrides>` in this process: (exit code, what it wrote to stderr)."""
+    monkeypatch.setattr(sys, "argv", [verb, *overrides])
+    monkeypatch.delenv("HYDRA_FULL_ERROR", raising=False)  # would show tracebacks on purpose
+    main = importlib.import_module(f"{{ cookiecutter.package_name }}.{verb}").main
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        with pytest.raises(SystemExit) as exited:
+            main()
+    finally:  # Hydra's logging set-up writes to this test's captured streams: put the one before back
+        for handler in set(root.handlers) - set(handlers):
+            handler.close()
+        root.handlers[:], root.level = handlers, level
+    return exited.value.code, capsys.readouterr().err
+
+
+def assert_one_message(stderr: str, *fragments: str) -> None:
+    """One `Error: ...` block ends stderr (after the log lines before it, if any), and nothing else errs."""
+    assert stderr.count("Error: ") == 1, stderr
+    assert "Traceback" not in stderr and "Error executing job" not in stderr, stderr
+    message = stderr[stderr.index("Error: ") :]
+    for fragment in fragments:
+        assert fragment in message, stderr
+
+
+def assert_user_error(
+    verb: str, arguments: list[str], kind: type, fragment: str, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    """The command ends with the exit code of `kind` and one message holding `fragment` (its run's logs
+    under tmp_path unless the arguments say where)."""
+    if not any(argument.startswith("paths.log_dir=") for argument in arguments):
+        arguments = [*arguments, f"paths.log_dir={tmp_path / 'logs'}"]
+    code, stderr = run_in_process(verb, *arguments, monkeypatch=monkeypatch, capsys=capsys)
+    assert code == kind.exit_code, stderr
+    assert_one_message(stderr, fragment)
+
+
 def train_tiny(overrides: list[str], log_dir: Path) -> Path:
     """A tiny training run (no explanations); returns its last checkpoint."""
     from {{ cookiecutter.package_name }}.train import train
@@ -100,31 +142,10 @@ def best_checkpoint_of(last: Path) -> Path:
     return Path(json.loads((last.parent.parent / "metrics.json").read_text())["checkpoint"])
 
 
-def export_bundle(checkpoint: Path, overrides: list[str], log_dir: Path) -> Path:
-    from {{ cookiecutter.package_name }}.export import export
-
-    cfg = compose_run_config("export", [*overrides, f"ckpt_path={checkpoint}"], log_dir)
-    return export(cfg)
-
-
 @pytest.fixture(scope="session")
 def tabular_checkpoint(tmp_path_factory) -> Path:
-    """A binary classifier of the bundled breast-cancer table, shared by the deployment tests."""
+    """A binary classifier of the bundled breast-cancer table, shared by the error and deployment tests."""
     return train_tiny(["experiment=tabular_breast_cancer"], tmp_path_factory.mktemp("logs"))
-
-
-@pytest.fixture(scope="session")
-def tabular_bundle(tabular_checkpoint, tmp_path_factory) -> Path:
-    """Its model bundle, with a decision policy where a missed malignancy costs five false alarms."""
-    overrides = ["experiment=tabular_breast_cancer", "decision.cost_false_negative=5"]
-    return export_bundle(best_checkpoint_of(tabular_checkpoint), overrides, tmp_path_factory.mktemp("logs"))
-
-
-@pytest.fixture(scope="session")
-def digits_bundle(tmp_path_factory) -> Path:
-    """The model bundle of a tiny ResNet18 digits run (the default experiment)."""
-    logs = tmp_path_factory.mktemp("logs")
-    return export_bundle(best_checkpoint_of(train_tiny([], logs)), ["export.parity_examples=8"], logs)
 
 
 @pytest.fixture
@@ -178,6 +199,19 @@ def write_customer_table(path: Path, rows: int = 150, seed: int = 0) -> Path:
     )
     frame.to_csv(path, index=False)
     return path
+
+
+@pytest.fixture(scope="session")
+def table_run(tmp_path_factory) -> Path:
+    """A run of the user's own table with several data options, in a log folder of its own."""
+    from {{ cookiecutter.package_name }}.train import train
+
+    folder = tmp_path_factory.mktemp("table")
+    table = write_customer_table(folder / "customers.csv")
+    options = [*TINY_RUN, *TABLE_RUN_OPTIONS, f"data.path={table}", "explain.after_training=false"]
+    cfg = compose_run_config("train", options, folder / "custom_logs")
+    train(cfg)
+    return Path(cfg.paths.output_dir)
 
 
 @pytest.fixture

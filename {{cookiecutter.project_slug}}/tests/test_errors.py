@@ -2,8 +2,6 @@
 and the documented exit code of its kind, without a traceback; a bug keeps its traceback (cli.py,
 errors.py)."""
 
-import importlib
-import logging
 import os
 import re
 import subprocess
@@ -12,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from tests.conftest import PROJECT_ROOT, run_module
+from tests.conftest import PROJECT_ROOT, assert_one_message, assert_user_error, run_in_process, run_module
 
 from {{ cookiecutter.package_name }} import errors
 from {{ cookiecutter.package_name }}.callbacks.preemption_checkpoint import INTERRUPTED_EXIT_CODE
@@ -25,32 +23,6 @@ from {{ cookiecutter.package_name }}.errors import (
 )
 
 FAST = ["debug=fdr", "trainer=cpu", "explain.after_training=false"]
-
-
-def run_in_process(verb: str, *overrides: str, monkeypatch, capsys) -> tuple[int, str]:
-    """`python -m <package>.<verb> <overrides>` in this process: (exit code, what it wrote to stderr)."""
-    monkeypatch.setattr(sys, "argv", [verb, *overrides])
-    monkeypatch.delenv("HYDRA_FULL_ERROR", raising=False)  # would show tracebacks on purpose
-    main = importlib.import_module(f"{{ cookiecutter.package_name }}.{verb}").main
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    try:
-        with pytest.raises(SystemExit) as exited:
-            main()
-    finally:  # Hydra's logging set-up writes to this test's captured streams: put the one before back
-        for handler in set(root.handlers) - set(handlers):
-            handler.close()
-        root.handlers[:], root.level = handlers, level
-    return exited.value.code, capsys.readouterr().err
-
-
-def assert_one_message(stderr: str, *fragments: str) -> None:
-    """One `Error: ...` block ends stderr (after the log lines before it, if any), and nothing else errs."""
-    assert stderr.count("Error: ") == 1, stderr
-    assert "Traceback" not in stderr and "Error executing job" not in stderr, stderr
-    message = stderr[stderr.index("Error: ") :]
-    for fragment in fragments:
-        assert fragment in message, stderr
 
 
 def write_bad_image_folder(root: Path) -> Path:
@@ -99,33 +71,21 @@ def test_the_kinds_have_the_exit_codes_the_readme_documents():
         ("train", [*FAST, "paths.log_dir={a_file}/logs"], OutputError, "Cannot write into"),
         ("eval", ["ckpt_path={tmp}/no.ckpt"], CheckpointError, "no.ckpt does not exist"),
         ("explain", [], ConfigError, "explain needs a checkpoint"),
-        ("export", ["ckpt_path={checkpoint}", "output_dir={full}"], OutputError, "is not empty"),
-        ("export", ["ckpt_path={checkpoint}", "export.parity_examples=many"], ConfigError, "parity_examples"),
-        ("serve", [], ConfigError, "serve needs model_dir"),
-        ("serve", ["model_dir={tmp}"], CheckpointError, "is not a model bundle"),
-        ("predict", ["model_dir={tmp}", "input=x.csv", "output=x.txt"], ConfigError, "write predictions to"),
     ],
 )
 def test_a_user_error_is_one_message_with_the_exit_code_of_its_kind(
-    verb, overrides, kind, fragment, tabular_checkpoint, tmp_path, monkeypatch, capsys
+    verb, overrides, kind, fragment, tmp_path, monkeypatch, capsys
 ):
     (tmp_path / "empty.csv").write_text("a,b\n")
     (tmp_path / "a_file").write_text("not a folder")
-    (tmp_path / "full" / "old").mkdir(parents=True)
     places = {
         "tmp": tmp_path,
         "empty_csv": tmp_path / "empty.csv",
         "images": write_bad_image_folder(tmp_path / "images"),
         "a_file": tmp_path / "a_file",
-        "full": tmp_path / "full",
-        "checkpoint": tabular_checkpoint,
     }
     arguments = [argument.format(**places) for argument in overrides]
-    if not any(argument.startswith("paths.log_dir=") for argument in arguments):
-        arguments.append(f"paths.log_dir={tmp_path / 'logs'}")
-    code, stderr = run_in_process(verb, *arguments, monkeypatch=monkeypatch, capsys=capsys)
-    assert code == kind.exit_code, stderr
-    assert_one_message(stderr, fragment)
+    assert_user_error(verb, arguments, kind, fragment, tmp_path, monkeypatch, capsys)
 
 
 def test_a_mismatched_run_is_refused_naming_both_models(tabular_checkpoint, tmp_path, monkeypatch, capsys):

@@ -1,33 +1,19 @@
-"""A run knows how it was made: eval, explain and export need only its checkpoint (or its directory), and
-take the data and model options from its run record (reporting/run_configuration.py)."""
+"""A run knows how it was made: eval and explain need only its checkpoint (or its directory), and take the
+data and model options from its run record (reporting/run_configuration.py)."""
 
 import json
 import shutil
 from pathlib import Path
 
 import pytest
-from tests.conftest import TINY_RUN, write_customer_table
+from tests.conftest import write_customer_table
 
 from {{ cookiecutter.package_name }}.config import compose_run_config
 from {{ cookiecutter.package_name }}.errors import CheckpointError
 from {{ cookiecutter.package_name }}.eval import evaluate
 from {{ cookiecutter.package_name }}.explain import explain
-from {{ cookiecutter.package_name }}.export import export
-from {{ cookiecutter.package_name }}.train import train
 
-TABLE_OPTIONS = ["experiment=tabular", "data.target='Lifetime value'", "data.drop=[Notes,'Customer ID']"]
 TEST_LIMIT = ["trainer=cpu", "+trainer.limit_test_batches=1"]
-
-
-@pytest.fixture(scope="module")
-def table_run(tmp_path_factory) -> Path:
-    """A run of the user's own table with several data options, in a log folder of its own."""
-    folder = tmp_path_factory.mktemp("table")
-    table = write_customer_table(folder / "customers.csv")
-    options = [*TINY_RUN, *TABLE_OPTIONS, f"data.path={table}", "explain.after_training=false"]
-    cfg = compose_run_config("train", options, folder / "custom_logs")
-    train(cfg)
-    return Path(cfg.paths.output_dir)
 
 
 def run_record(cfg) -> dict:
@@ -45,20 +31,11 @@ def test_eval_of_a_run_directory_reproduces_its_test_metrics_exactly(table_run, 
     assert record["config"]["data"]["drop"] == ["Notes", "Customer ID"]
 
 
-def test_explain_and_export_need_only_the_run(table_run, tmp_path):
+def test_explain_needs_only_the_run(table_run, tmp_path):
     limits = ["explain.samples=10", "explain.background=5", "explain.permutation_repeats=1"]
     files = explain(compose_run_config("explain", [f"ckpt_path={table_run}", *limits], tmp_path / "logs"))
     shap_values = next(path for path in files.values() if path.name == "shap_values.csv")
     assert "Spend ($)" in shap_values.read_text().splitlines()[0]
-    bundle = export(
-        compose_run_config(
-            "export",
-            [f"ckpt_path={table_run}", "export.parity_examples=8", f"output_dir={tmp_path / 'bundle'}"],
-            tmp_path / "logs",
-        )
-    )
-    names = [column["name"] for column in json.loads((bundle / "input_schema.json").read_text())["columns"]]
-    assert "Spend ($)" in names and "Notes" not in names and "Customer ID" not in names
 
 
 def test_options_given_on_the_command_line_still_win(table_run, tmp_path):

@@ -6,11 +6,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import torch
-from tests.conftest import best_checkpoint_of, export_bundle, train_tiny
+from tests.conftest import train_tiny
 
 from {{ cookiecutter.package_name }}.errors import CheckpointError
 from {{ cookiecutter.package_name }}.eval import evaluate
-from {{ cookiecutter.package_name }}.predict import predict
 from {{ cookiecutter.package_name }}.train import train
 
 TABULAR_EXPERIMENTS = [
@@ -44,7 +43,7 @@ def test_your_csv_trains_with_the_tabular_experiment(make_config, customer_csv):
     assert {"test/acc", "test/f1", "test/auroc"} <= train(cfg).keys()
 
 
-def test_an_index_column_is_not_an_input_from_training_to_prediction(make_config, customer_csv, tmp_path):
+def test_an_index_column_is_not_an_input(customer_csv, tmp_path):
     indexed = tmp_path / "indexed.csv"
     pd.read_csv(customer_csv).to_csv(indexed)  # pandas' default: the row index too, as `Unnamed: 0`
     data = ["experiment=tabular", f"data.path={indexed}", "data.target='Segment (tier)'", "data.drop=[Notes]"]
@@ -52,15 +51,6 @@ def test_an_index_column_is_not_an_input_from_training_to_prediction(make_config
     summary = read_json(last.parent.parent, "data_summary.json")
     assert set(summary["dropped_columns"]) == {"Unnamed: 0", "Customer ID"}
     assert not {"Unnamed: 0", "Customer ID"} & set(summary["columns"])
-    bundle = export_bundle(best_checkpoint_of(last), data, tmp_path / "logs")
-    schema = read_json(bundle, "input_schema.json")
-    assert [column["name"] for column in schema["columns"]] == list(summary["columns"])
-    # The file still has the index: it is carried through, like any column the model does not use.
-    output = tmp_path / "predictions.csv"
-    predict(make_config("predict", f"model_dir={bundle}", f"input={indexed}", f"output={output}"))
-    predicted = pd.read_csv(output)
-    assert predicted["error"].isna().all()
-    assert predicted["Unnamed: 0"].tolist() == list(range(len(predicted)))
 
 
 @pytest.mark.parametrize("scheduler", SCHEDULERS)

@@ -1,6 +1,5 @@
 """Refuse a bad configuration at start-up, before any data is loaded or any compute is spent. Every verb
-(train, eval, explain, export, predict, serve) runs `check_startup` first; training also runs
-`check_monitor` once its model is built.
+runs `check_startup` first; training also runs `check_monitor` once its model is built.
 
 Hydra already refuses an unknown option of a group (`model=resnet19`, listing the options) and a key that
 is not in the config (`trainer.max_epoch=3`). What it lets through, this module catches, naming the config
@@ -100,61 +99,6 @@ class TrainSchema:
     logger: Any = None
     trainer: Any = None
     model_card: Any = None
-
-
-@dataclasses.dataclass
-class ExportSettingsSchema:
-    tolerance: float = 1.0e-4
-    parity_examples: int = 256
-
-
-@dataclasses.dataclass
-class DecisionSchema:
-    positive_class: str | None = None
-    cost_false_positive: float = 1.0
-    cost_false_negative: float = 1.0
-    positive_action: str | None = None
-    negative_action: str | None = None
-
-
-@dataclasses.dataclass
-class ExportSchema(TrainSchema):
-    """`configs/export.yaml`: the training settings plus where the bundle goes and how it decides."""
-
-    output_dir: str = MISSING
-    export: ExportSettingsSchema = dataclasses.field(default_factory=ExportSettingsSchema)
-    decision: DecisionSchema = dataclasses.field(default_factory=DecisionSchema)
-
-
-@dataclasses.dataclass
-class BundleSchema:
-    """What `predict` and `serve` share: a model bundle, and the runtime that runs it."""
-
-    task_name: str = MISSING
-    model_dir: str | None = None
-    runtime: str = "onnx"
-    paths: PathsSchema = dataclasses.field(default_factory=PathsSchema)
-
-
-@dataclasses.dataclass
-class PredictSchema(BundleSchema):
-    """`configs/predict.yaml`."""
-
-    input: str | None = None
-    output: str = MISSING
-    batch_size: int = 256
-    max_image_pixels: int = 25_000_000
-
-
-@dataclasses.dataclass
-class ServeSchema(BundleSchema):
-    """`configs/serve.yaml`; `limits` is checked against the signature of its `_target_`."""
-
-    host: str = "127.0.0.1"
-    port: int = 8000
-    timeout_keep_alive: int = 75
-    access_log: bool = False
-    limits: Any = None
 
 
 def check_startup(cfg: DictConfig, schema: type = TrainSchema) -> None:

@@ -30,8 +30,8 @@ def export(cfg: DictConfig) -> Path:
     import torch
 
     from {{ cookiecutter.package_name }}.commands import trained_run
-    from {{ cookiecutter.package_name }}.config_checks import ExportSchema
     from {{ cookiecutter.package_name }}.deployment import bundle
+    from {{ cookiecutter.package_name }}.deployment.config_schemas import ExportSchema
     from {{ cookiecutter.package_name }}.deployment.decision import write_decision_policy
     from {{ cookiecutter.package_name }}.deployment.input_schema import input_schema
     from {{ cookiecutter.package_name }}.deployment.onnx_graph import export_onnx, max_difference

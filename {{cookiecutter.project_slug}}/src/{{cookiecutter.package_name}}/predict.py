@@ -28,8 +28,9 @@ WRITERS = {
 
 def predict(cfg: DictConfig) -> Path:
     """Predictions for `cfg.input` into `cfg.output`; returns the output file."""
-    from {{ cookiecutter.package_name }}.config_checks import PredictSchema, check_startup
+    from {{ cookiecutter.package_name }}.config_checks import check_startup
     from {{ cookiecutter.package_name }}.deployment.batch import predict_images, predict_table
+    from {{ cookiecutter.package_name }}.deployment.config_schemas import PredictSchema
     from {{ cookiecutter.package_name }}.deployment.predictor import Predictor
 
     check_startup(cfg, PredictSchema)

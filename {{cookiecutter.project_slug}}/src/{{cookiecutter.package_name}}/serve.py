@@ -20,8 +20,9 @@ def build_app(cfg: DictConfig):
     """The FastAPI application for `cfg.model_dir`, its limits from `cfg.limits`."""
     from hydra.utils import instantiate
 
-    from {{ cookiecutter.package_name }}.config_checks import ServeSchema, check_startup
+    from {{ cookiecutter.package_name }}.config_checks import check_startup
     from {{ cookiecutter.package_name }}.deployment.api import create_app
+    from {{ cookiecutter.package_name }}.deployment.config_schemas import ServeSchema
     from {{ cookiecutter.package_name }}.deployment.predictor import Predictor
     from {{ cookiecutter.package_name }}.errors import ConfigError
 

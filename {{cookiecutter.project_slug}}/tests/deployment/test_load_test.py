@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 import uvicorn
 from fastapi import FastAPI, Response
-from tests.conftest import export_bundle, train_tiny
+from tests.conftest import train_tiny
+from tests.deployment.conftest import export_bundle
 
 from {{ cookiecutter.package_name }}.config import compose_run_config
 from {{ cookiecutter.package_name }}.data.tabular_columns import parse_dates

@@ -6,23 +6,18 @@ Each command must match exactly one of RULES, which says how it is exercised; a 
 root (`paths.root_dir`, and the working directory, so `output_dir=models/digits` or `data.path=my.csv` land
 there), as a reader following the README would, with tiny limits:
 
-- `python -m <package>.train|eval|explain|export|predict|serve ...`: composed with Hydra's compose API from
-  the same overrides (plus conftest.TINY_RUN's limits) and run in this process. `serve` builds the FastAPI
-  app; the `curl` commands after it are replayed with TestClient against the app of the last `serve` before
-  them that serves that kind of model (a table for `-d`, an image for `-F files=@...`). What a command
-  refers to is made first: `ckpt_path=last` (or `best`) gets a tiny run trained with the same experiment
-  and data options (made the newest run, which is what both pick), `logs/<task>/runs/<run>/...` becomes such
-  a run's directory, `model_dir=` is made by the README's export command with that `output_dir=`, and the
-  input files (`my.csv`, `data/raw/...`, images) are written by the `project` fixture.
+- `python -m <package>.train|eval|explain ...`: composed with Hydra's compose API from the same overrides
+  (plus conftest.TINY_RUN's limits) and run in this process. What a command refers to is made first:
+  `ckpt_path=last` (or `best`) gets a tiny run trained with the same experiment and data options (made the
+  newest run, which is what both pick), `logs/<task>/runs/<run>/...` becomes such a run's directory, and
+  the input files (`my.csv`, `data/raw/...`, images) are written by the `project` fixture.
 - Sweeps (`-m`) are not launched, as each trial is a training run: every job of a grid is composed, and an
   Optuna sweep's search space is parsed by the sweeper's own parser (`parse_search_space`) and its first
   trial composed. The sweeps themselves run in tests/sweeps/test_sweeps.py. `--cfg job` composes and prints.
 - NOT_RUN: the commands that cannot run in a test (a GPU, a cluster, a download), each with its reason: their
   configs are composed, nothing more.
-- `python -m <package>.deployment.load_test ...` runs against the app of the last `serve` of a table model
-  (an image model needs `--image`) through httpx's ASGI transport, with at most 50 requests.
-- `docker build` and `docker run` need a Docker daemon: they are in NOT_RUN, and the image tag, the build
-  context's Dockerfile and the published port are checked against each other and the Dockerfile's EXPOSE.
+- An optional part's commands follow the rules of its own `tests/docs/rules_<part>.py` (its RULES and
+  NOT_RUN), which the generation hook deletes with the part.
 - `make <target>`: `make -n` (the recipes install, lint, lock or run this suite: printed, not run), and each
   recipe line that calls an entry point is checked like that entry point's own command (composed; the model
   card's `publish_card` runs for real, into the temporary project). `make help` runs for real.
@@ -30,6 +25,7 @@ there), as a reader following the README would, with tiny limits:
   bootstrap), and `python -m pytest <file>` collects that file (its tests run in this suite anyway).
 """
 
+import importlib
 import inspect
 import itertools
 import os
@@ -40,13 +36,11 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from unittest import mock
-from urllib.parse import urlsplit
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-from fastapi.testclient import TestClient
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig, OmegaConf
 from PIL import Image
@@ -67,7 +61,12 @@ PACKAGE = project_config.__name__.split(".")[0]
 README = PROJECT_ROOT / "README.md"
 # The distribution name (the project's slug), written `<slug>` in the commands like the package's `<package>`.
 SLUG = re.search(r'^name = "(.+)"', (PROJECT_ROOT / "pyproject.toml").read_text(), re.MULTILINE)[1]
-ENTRY_POINTS = ("train", "eval", "explain", "export", "predict", "serve")
+ENTRY_POINTS = ("train", "eval", "explain")
+# The rules of the optional parts this project has: tests/docs/rules_<part>.py, deleted with the part.
+PARTS = [
+    importlib.import_module(f"tests.docs.{path.stem}")
+    for path in sorted(Path(__file__).parent.glob("rules_*.py"))
+]
 
 # Commands that cannot run in a test, and why. Their configs are still composed, so a renamed option fails.
 NOT_RUN = {
@@ -81,8 +80,7 @@ NOT_RUN = {
     "python -m <package>.train trainer=ddp_sim": (
         "starts a second process that re-runs the command line: tests/test_cli.py runs it in a subprocess"
     ),
-    "docker build -t <slug>-api .": "needs Docker; tests/deployment/test_dockerfile.py checks the Dockerfile",
-    "docker run --rm -p 8000:8000 <slug>-api": "needs Docker and the image built above",
+    **{command: reason for part in PARTS for command, reason in part.NOT_RUN.items()},
 }
 
 
@@ -104,13 +102,9 @@ def identity(overrides: list[str]) -> tuple[str, ...]:
 
 def tiny_overrides(config_name: str, overrides: list[str]) -> list[str]:
     """conftest.TINY_RUN's limits, for the configs that train or test; a group the command picks stays."""
-    if config_name in ("predict", "serve"):
-        return []
     tiny = [*TINY_RUN, "trainer.limit_train_batches=1"]
     if config_name == "train":
         tiny.append("explain.after_training=false")
-    if config_name == "export":
-        tiny.append("export.parity_examples=8")
     picked = {override.split("=", 1)[0] for override in overrides}
     # A limit always applies; a group the command picks itself (e.g. trainer=...) stays the command's.
     return [override for override in tiny if "." in (key := override.split("=", 1)[0]) or key not in picked]
@@ -121,7 +115,10 @@ class Project:
     root: Path
     # Training overrides (without ckpt_path) -> the run directory they trained.
     runs: dict[tuple[str, ...], Path] = field(default_factory=dict)
-    clients: dict[str, TestClient] = field(default_factory=dict)
+    # The README's commands, in order.
+    commands: list[str] = field(default_factory=lambda: COMMANDS)
+    # What an optional part's rules keep between its commands, under keys of their own.
+    parts: dict[str, Any] = field(default_factory=dict)
     done: set[str] = field(default_factory=set)
 
     def compose(self, config_name: str, overrides: list[str], hydra: bool = False) -> DictConfig:
@@ -131,9 +128,13 @@ class Project:
                 config_name, [*overrides, f"paths.root_dir={self.root}"], return_hydra_config=hydra
             )
 
-    def configured(self, config_name: str, overrides: list[str]) -> DictConfig:
-        """The config of a run, with its run directory under the project's logs/ (as conftest does)."""
-        tiny = tiny_overrides(config_name, overrides)
+    def limits(self, config_name: str, overrides: list[str]) -> list[str]:
+        return tiny_overrides(config_name, overrides)
+
+    def configured(self, config_name: str, overrides: list[str], tiny: list[str] | None = None) -> DictConfig:
+        """The config of a run, with its run directory under the project's logs/ (as conftest does), and
+        `tiny` limits (by default, tiny_overrides')."""
+        tiny = tiny_overrides(config_name, overrides) if tiny is None else tiny
         return compose_run_config(
             config_name, [*overrides, *tiny, f"paths.root_dir={self.root}"], self.root / "logs"
         )
@@ -189,8 +190,7 @@ class Project:
 
     def prepare(self, command: str, overrides: list[str]) -> None:
         """Make what the overrides refer to: the checkpoint of ckpt_path=last or best (a bare one: the run
-        of the README's latest training command, which the verbs configure themselves from), the bundle of
-        model_dir=."""
+        of the README's latest training command, which the verbs configure themselves from)."""
         for override in overrides:
             key, _, value = override.partition("=")
             if key == "ckpt_path" and value in ("last", "best"):
@@ -199,18 +199,6 @@ class Project:
                 run_dir = self.trained(chosen) if chosen or latest is None else latest
                 os.utime(run_dir / "checkpoints" / "last.ckpt")  # the newest last.ckpt: the one `last` picks
                 os.utime(run_dir / "metrics.json")  # the newest tested run: the one `best` picks
-            if key == "model_dir" and not Path(value).is_dir():
-                (producer,) = [c for c in COMMANDS if re.search(rf"\boutput_dir={re.escape(value)}(\s|$)", c)]
-                self.run(producer)
-
-    def served(self, command: str, kind: str | None) -> TestClient:
-        """The app of the README's last `serve` command before `command` that serves a `kind` model."""
-        serves = [c for c in COMMANDS[: COMMANDS.index(command)] if c.startswith("python -m <package>.serve")]
-        for serve in reversed(serves):
-            self.run(serve)
-            if kind in (None, self.clients[serve].get("/metadata").json()["input_schema"]["kind"]):
-                return self.clients[serve]
-        raise AssertionError(f"no `serve` of a {kind or 'any'} model before {command}")
 
     def run(self, command: str) -> None:
         if command not in self.done:
@@ -290,22 +278,6 @@ def run_entry_point(project: Project, command: str) -> None:
         from {{ cookiecutter.package_name }}.explain import explain
 
         assert explain(cfg)
-    elif config_name == "export":
-        from {{ cookiecutter.package_name }}.export import export
-
-        assert (export(cfg) / "model.onnx").is_file()
-    elif config_name == "predict":
-        from {{ cookiecutter.package_name }}.predict import predict
-
-        predictions = pd.read_csv(predict(cfg))
-        assert len(predictions) and predictions["error"].isna().all(), predictions
-    elif config_name == "serve":
-        from {{ cookiecutter.package_name }}.serve import build_app
-
-        client = TestClient(build_app(cfg))
-        assert client.get("/health").json() == {"status": "ok"}
-        assert (cfg.host, cfg.port) == ("127.0.0.1", 8000)  # where the README's curl commands go
-        project.clients[command] = client
     else:
         raise AssertionError(f"no runner for python -m {PACKAGE}.{config_name}")
 
@@ -353,68 +325,6 @@ def run_dashboard(project: Project, command: str) -> None:
     (run_dir,) = [project.fill_placeholders(word) for word in shlex.split(command)[3:]]
     main([run_dir])
     assert (Path(run_dir) / "report.html").is_file()
-
-
-def replay_curl(project: Project, command: str) -> None:
-    """The request, sent with TestClient to the app of the README's last `serve` command before it."""
-    words, method, url, headers, body, files = shlex.split(command)[1:], "GET", None, {}, None, []
-    while words:
-        word = words.pop(0)
-        if word == "-s":
-            continue
-        if word == "-X":
-            method = words.pop(0)
-        elif word == "-H":
-            name, value = words.pop(0).split(":", 1)
-            headers[name.strip()] = value.strip()
-        elif word == "-d":
-            body = words.pop(0)
-        elif word == "-F":
-            name, path = words.pop(0).split("=@", 1)
-            files.append((name, (path, Path(path).read_bytes(), "image/png")))
-        elif word.startswith("http"):
-            url = urlsplit(word)
-        else:
-            raise AssertionError(f"a curl option this test cannot replay: {word}")
-    assert url.netloc == "127.0.0.1:8000", url
-    client = project.served(command, "image" if files else "table" if body else None)
-    response = client.request(method, url.path, headers=headers, content=body, files=files)
-    assert response.status_code == 200, response.text
-
-
-def run_load_test(project: Project, command: str) -> None:
-    """The load test, through httpx's ASGI transport to the served app, with at most 50 requests."""
-    import httpx
-
-    from {{ cookiecutter.package_name }}.deployment import load_test
-
-    arguments = shlex.split(command)[3:]
-    if "--requests" in arguments:
-        position = arguments.index("--requests") + 1
-        arguments[position] = str(min(int(arguments[position]), 50))
-    client = project.served(command, "image" if "--image" in arguments else "table")
-    run = load_test.run_load_test
-
-    def in_process(url: str, requests: int, concurrency: int, **options) -> load_test.LoadTestResult:
-        assert url == "http://127.0.0.1:8000", url  # where `serve` answers
-        return run(url, requests, concurrency, transport=httpx.ASGITransport(app=client.app), **options)
-
-    with mock.patch.object(load_test, "run_load_test", in_process):
-        assert load_test.main(arguments) == 0
-
-
-def check_docker(project: Project, command: str) -> None:
-    """Docker cannot run here: the command is in NOT_RUN, and it fits the Dockerfile and the build."""
-    assert command in NOT_RUN, f"{command}: Docker cannot run in a test: add it to NOT_RUN with the reason"
-    words = shlex.split(command)
-    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
-    if words[1] == "build":
-        assert words[-1] == "." and words[2] == "-t", command
-    else:
-        built = [c for c in COMMANDS if c.startswith("docker build -t ")]
-        assert words[-1] in [shlex.split(c)[3] for c in built], f"{words[-1]} is not built by the README"
-        published = words[words.index("-p") + 1].split(":")[-1]
-        assert f"\nEXPOSE {published}\n" in dockerfile, f"the Dockerfile does not expose {published}"
 
 
 def run_make(project: Project, command: str) -> None:
@@ -476,12 +386,10 @@ def activate_venv(project: Project, command: str) -> None:
 RULES = [
     Rule("entry point", rf"python -m <package>\.({'|'.join(ENTRY_POINTS)})( .*)?", run_entry_point),
     Rule("report", r"python -m <package>\.reporting\.dashboard \S+", run_dashboard),
-    Rule("request to the API", r"curl .+", replay_curl),
-    Rule("load test", r"python -m <package>\.deployment\.load_test( .*)?", run_load_test),
-    Rule("container", r"docker (build|run) .+", check_docker),
     Rule("make target", r"make [a-z][a-z-]*( [A-Z]+=.*)?", run_make),
     Rule("test file", r"python -m pytest \S+", collect_tests),
     Rule("activation", r"source \.venv/bin/activate", activate_venv),
+    *(rule for part in PARTS for rule in part.RULES),
 ]
 
 

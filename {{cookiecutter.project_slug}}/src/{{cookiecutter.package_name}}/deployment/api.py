@@ -21,9 +21,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, create_model
 
 from .. import __version__
-from ..data.feature_recipes import FeatureFunctionError
 from ..data.image_files import UnreadableImageError, open_image
 from ..data.tabular_columns import CATEGORICAL, NUMERIC
+from .feature_recipes import FeatureFunctionError
 from .limits import BodySizeLimit, Limits
 from .predictor import Predictor
 

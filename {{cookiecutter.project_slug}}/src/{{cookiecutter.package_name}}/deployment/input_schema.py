@@ -5,7 +5,7 @@ sends it examples (`predict`, `serve`), built from the data module that trained 
 from typing import Any
 
 from ..data.digits import DIGIT_SIZE, MAX_PIXEL_VALUE
-from ..data.feature_recipes import feature_recipe
+from .feature_recipes import feature_recipe
 
 
 def image_schema(description: dict[str, Any], recipe: str, **steps: Any) -> dict[str, Any]:

@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..data.feature_recipes import replay_features
 from ..data.tabular_columns import CATEGORICAL, DATETIME, NUMERIC, category_string, parse_dates
 from ..data.tabular_preprocessing import TabularPreprocessor
 from ..errors import DataError
+from .feature_recipes import replay_features
 
 EMPTY_NOT_ALLOWED = "is empty, and the model was trained only on complete rows"
 # Standard scores beyond this: the model extrapolates, its answer is a guess (warned, still answered).

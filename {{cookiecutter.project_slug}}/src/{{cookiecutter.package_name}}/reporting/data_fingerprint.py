@@ -93,8 +93,8 @@ def table_fingerprint(datamodule) -> dict[str, Any]:
     return {"dataset": datamodule.source_name(), "rows": len(frame), "sha256": frame_sha256(frame)}
 
 
-# A new kind of data module needs an entry here, as in reporting/data_description.py and
-# deployment/input_schema.py.
+# A new kind of data module needs an entry here, as in reporting/data_description.py (and, with the serving
+# part, in its input schema).
 FINGERPRINTS = {
     "digits": digits_fingerprint,
     "image_folder": image_folder_fingerprint,

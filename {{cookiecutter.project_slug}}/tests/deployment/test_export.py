@@ -119,3 +119,10 @@ def test_a_checkpoint_that_was_not_tested_travels_without_metrics(make_config, t
     # The run tested its best epoch, not last.ckpt: those numbers must not be served as last's.
     bundle = export_tabular(make_config, tabular_checkpoint, tmp_path / "bundle")
     assert not (bundle / "metrics.json").exists()
+
+
+def test_export_needs_only_the_run(table_run, tmp_path):
+    options = [f"ckpt_path={table_run}", "export.parity_examples=8", f"output_dir={tmp_path / 'bundle'}"]
+    bundle = export(compose_run_config("export", options, tmp_path / "logs"))
+    names = [column["name"] for column in json.loads((bundle / "input_schema.json").read_text())["columns"]]
+    assert "Spend ($)" in names and "Notes" not in names and "Customer ID" not in names

@@ -13,8 +13,8 @@ from typing import Any
 import pandas as pd
 from omegaconf import DictConfig, ListConfig, OmegaConf
 
+from ..data import features as feature_functions
 from ..errors import CheckpointError, ConfigError, DataError
-from . import features as feature_functions
 
 
 class FeatureFunctionError(DataError):

@@ -9,12 +9,13 @@ import pytest
 import torch
 from PIL import Image
 from sklearn.datasets import load_breast_cancer, load_digits
-from tests.conftest import best_checkpoint_of, export_bundle, train_tiny
+from tests.conftest import best_checkpoint_of, train_tiny
+from tests.deployment.conftest import export_bundle
 
 from {{ cookiecutter.package_name }}.data.digits import MAX_PIXEL_VALUE, DigitsDataModule
-from {{ cookiecutter.package_name }}.data.feature_recipes import feature_recipe
 from {{ cookiecutter.package_name }}.data.image_files import NOT_AN_IMAGE
 from {{ cookiecutter.package_name }}.deployment.bundle import load_model, read_json
+from {{ cookiecutter.package_name }}.deployment.feature_recipes import feature_recipe
 from {{ cookiecutter.package_name }}.errors import DataError
 from {{ cookiecutter.package_name }}.eval import evaluate
 from {{ cookiecutter.package_name }}.predict import predict
@@ -177,3 +178,17 @@ def test_only_the_projects_feature_functions_can_travel():
         ValueError, match=r"data.feature_fn=builtins.len cannot be exported: .*data/features.py"
     ):
         feature_recipe(functools.partial(len))
+
+
+def test_an_index_column_is_not_an_input_from_training_to_prediction(make_config, customer_csv, tmp_path):
+    indexed = tmp_path / "indexed.csv"
+    pd.read_csv(customer_csv).to_csv(indexed)  # pandas' default: the row index too, as `Unnamed: 0`
+    data = ["experiment=tabular", f"data.path={indexed}", "data.target='Segment (tier)'", "data.drop=[Notes]"]
+    last = train_tiny(data, tmp_path / "logs")
+    bundle = export_bundle(best_checkpoint_of(last), data, tmp_path / "logs")
+    columns = list(read_json(last.parent.parent / "data_summary.json")["columns"])
+    assert [column["name"] for column in read_json(bundle / "input_schema.json")["columns"]] == columns
+    # The file still has the index: it is carried through, like any column the model does not use.
+    predicted = run_predict(make_config, bundle, indexed, tmp_path / "predictions.csv")
+    assert predicted["error"].isna().all()
+    assert predicted["Unnamed: 0"].tolist() == list(range(len(predicted)))

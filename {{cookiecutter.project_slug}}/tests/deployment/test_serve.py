@@ -12,7 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 from sklearn.datasets import load_breast_cancer
-from tests.conftest import export_bundle, train_tiny, write_customer_table
+from tests.conftest import train_tiny, write_customer_table
+from tests.deployment.conftest import export_bundle
 
 from {{ cookiecutter.package_name }}.deployment import api
 from {{ cookiecutter.package_name }}.deployment.api import create_app
