@@ -44,6 +44,10 @@ OTHER_PROJECT_TESTS = [
     "tests/docs/test_readme_commands.py",
     "tests/docs/test_doc_links.py",
     "tests/docs/test_concept_index.py",
+    # The code map, the layers and the user errors change with the optional parts.
+    "tests/docs/test_code_map.py",
+    "tests/test_layers.py",
+    "tests/test_errors.py",
 ]
 # And the tests of the parts the defaults leave out, whole (their slow ones included).
 OPTIONAL_PART_TESTS = ["tests/benchmarks", "tests/deployment"]

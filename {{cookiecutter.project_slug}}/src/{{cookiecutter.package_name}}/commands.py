@@ -1,6 +1,6 @@
 """What the commands share: how every run starts (the start-up checks, the run record, Lightning's noise
 dropped), and one way to load a trained model with its data, configured as its run was, for the verbs
-after training (eval, explain, export)."""
+after training (eval, explain, and export where the project has it)."""
 
 import pickle
 from collections.abc import Iterator

@@ -19,7 +19,10 @@ from typing import Any
 from unittest import mock
 from urllib.parse import urlsplit
 
+import numpy as np
 import pandas as pd
+from PIL import Image
+from sklearn.datasets import load_diabetes, load_digits
 from tests.docs.readme_commands import Rule
 
 from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
@@ -29,6 +32,20 @@ NOT_RUN = {
     "docker build -t <slug>-api .": "needs Docker; tests/deployment/test_dockerfile.py checks the Dockerfile",
     "docker run --rm -p 8000:8000 <slug>-api": "needs Docker and the image built above",
 }
+
+
+def write_inputs(root: Path) -> None:
+    """The files the serving commands read: new rows and images to predict, images to post."""
+    patients = load_diabetes(as_frame=True).data.head(5)
+    patients.insert(0, "patient_id", [f"p{number}" for number in range(5)])
+    patients.to_csv(root / "data" / "raw" / "new_patients.csv", index=False)
+    (root / "data" / "new_images").mkdir()
+    digits = load_digits()
+    images = [Image.fromarray((digits.images[i] * 15).astype(np.uint8)).resize((32, 32)) for i in range(3)]
+    for number, image in enumerate(images):
+        image.save(root / "data" / "new_images" / f"{number}.png")
+    images[0].save(root / "digit.png")
+    images[1].save(root / "another.png")
 
 
 def clients(project: Any) -> dict[str, Any]:

@@ -3,8 +3,8 @@ cannot rot.
 
 Each command must match exactly one of RULES, which says how it is exercised; a command no rule knows fails
 `test_every_readme_command_has_exactly_one_rule`. The commands run in README order in one temporary project
-root (`paths.root_dir`, and the working directory, so `output_dir=models/digits` or `data.path=my.csv` land
-there), as a reader following the README would, with tiny limits:
+root (`paths.root_dir`, and the working directory, so `data.path=my.csv` is found there), as a reader
+following the README would, with tiny limits:
 
 - `python -m <package>.train|eval|explain ...`: composed with Hydra's compose API from the same overrides
   (plus conftest.TINY_RUN's limits) and run in this process. What a command refers to is made first:
@@ -16,8 +16,9 @@ there), as a reader following the README would, with tiny limits:
   trial composed. The sweeps themselves run in tests/sweeps/test_sweeps.py. `--cfg job` composes and prints.
 - NOT_RUN: the commands that cannot run in a test (a GPU, a cluster, a download), each with its reason: their
   configs are composed, nothing more.
-- An optional part's commands follow the rules of its own `tests/docs/rules_<part>.py` (its RULES and
-  NOT_RUN), which the generation hook deletes with the part.
+- An optional part's commands follow the rules of its own `tests/docs/rules_<part>.py` (its RULES, its
+  NOT_RUN and the input files its commands read, `write_inputs`), which the generation hook deletes with
+  the part.
 - `make <target>`: `make -n` (the recipes install, lint, lock or run this suite: printed, not run), and each
   recipe line that calls an entry point is checked like that entry point's own command (composed; the model
   card's `publish_card` runs for real, into the temporary project). `make help` runs for real.
@@ -43,8 +44,6 @@ import pandas as pd
 import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig, OmegaConf
-from PIL import Image
-from sklearn.datasets import load_diabetes, load_digits
 from tests.conftest import TINY_RUN
 from tests.docs.readme_commands import Rule, readme_commands
 from tests.docs.readme_commands import rule_for as find_rule
@@ -228,16 +227,8 @@ def write_inputs(root: Path) -> None:
             "churned": (months < 12) | (spend < 20),
         }
     ).to_csv(root / "data" / "raw" / "customers.csv", index=False)
-    patients = load_diabetes(as_frame=True).data.head(5)
-    patients.insert(0, "patient_id", [f"p{number}" for number in range(5)])
-    patients.to_csv(root / "data" / "raw" / "new_patients.csv", index=False)
-    (root / "data" / "new_images").mkdir()
-    digits = load_digits()
-    images = [Image.fromarray((digits.images[i] * 15).astype(np.uint8)).resize((32, 32)) for i in range(3)]
-    for number, image in enumerate(images):
-        image.save(root / "data" / "new_images" / f"{number}.png")
-    images[0].save(root / "digit.png")
-    images[1].save(root / "another.png")
+    for part in PARTS:
+        part.write_inputs(root)
 
 
 @pytest.fixture(scope="module")

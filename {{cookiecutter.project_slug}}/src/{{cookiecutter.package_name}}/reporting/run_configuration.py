@@ -1,5 +1,6 @@
-"""A run knows how it was made: the verbs after training (eval, explain, export) take the data and model
-configuration from the `run_record.json` of the checkpoint's run, so `ckpt_path` is all they need.
+"""A run knows how it was made: the verbs after training (eval, explain, and export where the project has
+it) take the data and model configuration from the `run_record.json` of the checkpoint's run, so
+`ckpt_path` is all they need.
 
 This command line still has the last word: `data.path=other.csv` evaluates the same model on another
 file, and choosing another group (`data=diabetes`, `model=mlp`, `experiment=...`) keeps that section as

@@ -15,7 +15,7 @@ from ..errors import OutputError
 CHECKPOINTS_AT_ONCE = 4
 # A checkpoint holds the weights and, for Adam(W), two moments per weight.
 CHECKPOINT_SIZE_PER_WEIGHT_BYTES = 3
-# Logs, reports, predictions, explanations and the exported bundle.
+# Logs, reports, predictions, explanations and, with the serving part, the exported bundle.
 OTHER_OUTPUTS_BYTES = 100 * 2**20
 FIX = "choose another folder with paths.log_dir=<folder> (or fix its permissions)"
 CHECKPOINT_FIX = (
