@@ -189,13 +189,15 @@ class Project:
 
     def prepare(self, command: str, overrides: list[str]) -> None:
         """Make what the overrides refer to: the checkpoint of ckpt_path=last or best (a bare one: the run
-        of the README's latest training command, which the verbs configure themselves from)."""
+        of the README's latest training command, which the verbs configure themselves from; for `train`,
+        a run of its own task, the one it continues)."""
         for override in overrides:
             key, _, value = override.partition("=")
             if key == "ckpt_path" and value in ("last", "best"):
                 chosen = identity(overrides)
-                latest = None if chosen else self.readme_run_before(command)
-                run_dir = self.trained(chosen) if chosen or latest is None else latest
+                resumes = command.startswith("python -m <package>.train ")
+                latest = None if chosen or resumes else self.readme_run_before(command)
+                run_dir = self.trained(chosen) if latest is None else latest
                 os.utime(run_dir / "checkpoints" / "last.ckpt")  # the newest last.ckpt: the one `last` picks
                 os.utime(run_dir / "metrics.json")  # the newest tested run: the one `best` picks
 
