@@ -146,13 +146,20 @@ def test_a_part_not_chosen_leaves_nothing_that_names_it(baked):
     code) names them: as a path, a path in the package or a module (names_of)."""
     answers, project = baked
     package = next(path.name for path in (project / "src").iterdir() if (path / "train.py").is_file())
-    for (key, removing_answer), paths in hook_constant("OPTIONAL_PATHS", "post_gen_project.py").items():
+    optional_paths = hook_constant("OPTIONAL_PATHS", "post_gen_project.py")
+    # What the answers remove, a folder with all inside it (serving's benchmark goes with benchmarks/ too).
+    removed = [
+        Path(relative)
+        for (key, removing_answer), paths in optional_paths.items()
+        if answer(answers, key) == removing_answer
+        for relative in paths
+    ]
+    for (key, removing_answer), paths in optional_paths.items():
         chosen = answer(answers, key) != removing_answer
         for relative in paths:
+            kept = not any(Path(relative).is_relative_to(folder) for folder in removed)
             path = project / relative.replace("<package>", package)
-            if chosen and relative.startswith("benchmarks/") and answer(answers, "benchmarks") == "no":
-                continue  # serving's benchmark, in a project without benchmarks
-            assert path.exists() == chosen, f"{relative} with {key}={answer(answers, key)}"
+            assert path.exists() == kept, f"{relative} with {key}={answer(answers, key)}"
         if chosen:
             continue
         names = [name for relative in paths for name in names_of(relative, package)]

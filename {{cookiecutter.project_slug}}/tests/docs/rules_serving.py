@@ -1,8 +1,8 @@
 """How tests/docs/test_readme_commands.py runs the README's serving commands (this file goes with the
 serving part, like the commands it runs):
 
-- `python -m <package>.export|predict|serve ...`: composed like the other entry points and run in this
-  process. `model_dir=` is made first by the README's export command with that `output_dir=`. `serve`
+- `python -m <package>.export|predict|serve ...`: run by the entry-point rule like the others (VERBS).
+  `model_dir=` is made first by the README's export command with that `output_dir=`. `serve`
   builds the FastAPI app; the `curl` commands after it are replayed with TestClient against the app of the
   last `serve` before them that serves that kind of model (a table for `-d`, an image for
   `-F files=@...`).
@@ -27,7 +27,6 @@ from tests.docs.readme_commands import Rule
 
 from {{ cookiecutter.package_name }}.config import PROJECT_ROOT
 
-VERBS = ("export", "predict", "serve")
 NOT_RUN = {
     "docker build -t <slug>-api .": "needs Docker; tests/deployment/test_dockerfile.py checks the Dockerfile",
     "docker run --rm -p 8000:8000 <slug>-api": "needs Docker and the image built above",
@@ -53,39 +52,43 @@ def clients(project: Any) -> dict[str, Any]:
     return project.parts.setdefault("serving clients", {})
 
 
-def run_serving_entry_point(project: Any, command: str) -> None:
-    from fastapi.testclient import TestClient
-
-    words = shlex.split(command)
-    config_name = words[2].removeprefix("<package>.")
-    overrides = [project.fill_placeholders(argument) for argument in words[3:]]
-    project.prepare(command, overrides)
+def make_bundle(project: Any, overrides: list[str]) -> None:
+    """The bundle of `model_dir=`, made by the README's export command with that `output_dir=`."""
     for override in overrides:
         key, _, value = override.partition("=")
         if key == "model_dir" and not Path(value).is_dir():
             pattern = rf"\boutput_dir={re.escape(value)}(\s|$)"
             (producer,) = [c for c in project.commands if re.search(pattern, c)]
             project.run(producer)
-    # export tests the model with the training limits, and checks ONNX on a few examples; predict and
-    # serve run a bundle, not a trainer.
-    tiny = [*project.limits(config_name, overrides), "export.parity_examples=8"]
-    cfg = project.configured(config_name, overrides, tiny if config_name == "export" else [])
-    if config_name == "export":
-        from {{ cookiecutter.package_name }}.export import export
 
-        assert (export(cfg) / "model.onnx").is_file()
-    elif config_name == "predict":
-        from {{ cookiecutter.package_name }}.predict import predict
 
-        predictions = pd.read_csv(predict(cfg))
-        assert len(predictions) and predictions["error"].isna().all(), predictions
-    else:
-        from {{ cookiecutter.package_name }}.serve import build_app
+def run_export(project: Any, command: str, overrides: list[str]) -> None:
+    from {{ cookiecutter.package_name }}.export import export
 
-        client = TestClient(build_app(cfg))
-        assert client.get("/health").json() == {"status": "ok"}
-        assert (cfg.host, cfg.port) == ("127.0.0.1", 8000)  # where the README's curl commands go
-        clients(project)[command] = client
+    # Tested with the training limits, and ONNX checked against PyTorch on a few examples.
+    cfg = project.configured("export", overrides, extra=("export.parity_examples=8",))
+    assert (export(cfg) / "model.onnx").is_file()
+
+
+def run_predict(project: Any, command: str, overrides: list[str]) -> None:
+    from {{ cookiecutter.package_name }}.predict import predict
+
+    make_bundle(project, overrides)
+    predictions = pd.read_csv(predict(project.configured("predict", overrides, limited=False)))
+    assert len(predictions) and predictions["error"].isna().all(), predictions
+
+
+def run_serve(project: Any, command: str, overrides: list[str]) -> None:
+    from fastapi.testclient import TestClient
+
+    from {{ cookiecutter.package_name }}.serve import build_app
+
+    make_bundle(project, overrides)
+    cfg = project.configured("serve", overrides, limited=False)
+    client = TestClient(build_app(cfg))
+    assert client.get("/health").json() == {"status": "ok"}
+    assert (cfg.host, cfg.port) == ("127.0.0.1", 8000)  # where the README's curl commands go
+    clients(project)[command] = client
 
 
 def served(project: Any, command: str, kind: str | None) -> Any:
@@ -162,8 +165,9 @@ def check_docker(project: Any, command: str) -> None:
         assert f"\nEXPOSE {published}\n" in dockerfile, f"the Dockerfile does not expose {published}"
 
 
+# The serving entry points, run like the others once their overrides are filled in.
+VERBS = {"export": run_export, "predict": run_predict, "serve": run_serve}
 RULES = [
-    Rule("serving entry point", rf"python -m <package>\.({'|'.join(VERBS)})( .*)?", run_serving_entry_point),
     Rule("request to the API", r"curl .+", replay_curl),
     Rule("load test", r"python -m <package>\.deployment\.load_test( .*)?", run_load_test),
     Rule("container", r"docker (build|run) .+", check_docker),

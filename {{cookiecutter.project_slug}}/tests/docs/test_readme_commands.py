@@ -60,7 +60,6 @@ PACKAGE = project_config.__name__.split(".")[0]
 README = PROJECT_ROOT / "README.md"
 # The distribution name (the project's slug), written `<slug>` in the commands like the package's `<package>`.
 SLUG = re.search(r'^name = "(.+)"', (PROJECT_ROOT / "pyproject.toml").read_text(), re.MULTILINE)[1]
-ENTRY_POINTS = ("train", "eval", "explain")
 # The rules of the optional parts this project has: tests/docs/rules_<part>.py, deleted with the part.
 PARTS = [
     importlib.import_module(f"tests.docs.{path.stem}")
@@ -127,13 +126,12 @@ class Project:
                 config_name, [*overrides, f"paths.root_dir={self.root}"], return_hydra_config=hydra
             )
 
-    def limits(self, config_name: str, overrides: list[str]) -> list[str]:
-        return tiny_overrides(config_name, overrides)
-
-    def configured(self, config_name: str, overrides: list[str], tiny: list[str] | None = None) -> DictConfig:
-        """The config of a run, with its run directory under the project's logs/ (as conftest does), and
-        `tiny` limits (by default, tiny_overrides')."""
-        tiny = tiny_overrides(config_name, overrides) if tiny is None else tiny
+    def configured(
+        self, config_name: str, overrides: list[str], extra: tuple[str, ...] = (), limited: bool = True
+    ) -> DictConfig:
+        """The config of a run, with its run directory under the project's logs/ (as conftest does), with
+        tiny_overrides' limits (unless not `limited`: a verb that neither trains nor tests) and `extra`."""
+        tiny = [*(tiny_overrides(config_name, overrides) if limited else []), *extra]
         return compose_run_config(
             config_name, [*overrides, *tiny, f"paths.root_dir={self.root}"], self.root / "logs"
         )
@@ -258,21 +256,34 @@ def run_entry_point(project: Project, command: str) -> None:
         project.compose(config_name, overrides)
         return
     project.prepare(command, overrides)
-    if config_name == "train":
-        metrics = project.train(overrides)
-        assert any(name.startswith("test/") for name in metrics), metrics
-        return
-    cfg = project.configured(config_name, overrides)
-    if config_name == "eval":
-        from {{ cookiecutter.package_name }}.eval import evaluate
+    VERBS[config_name](project, command, overrides)
 
-        assert any(name.startswith("test/") for name in evaluate(cfg))
-    elif config_name == "explain":
-        from {{ cookiecutter.package_name }}.explain import explain
 
-        assert explain(cfg)
-    else:
-        raise AssertionError(f"no runner for python -m {PACKAGE}.{config_name}")
+def run_train(project: Project, command: str, overrides: list[str]) -> None:
+    metrics = project.train(overrides)
+    assert any(name.startswith("test/") for name in metrics), metrics
+
+
+def run_eval(project: Project, command: str, overrides: list[str]) -> None:
+    from {{ cookiecutter.package_name }}.eval import evaluate
+
+    assert any(name.startswith("test/") for name in evaluate(project.configured("eval", overrides)))
+
+
+def run_explain(project: Project, command: str, overrides: list[str]) -> None:
+    from {{ cookiecutter.package_name }}.explain import explain
+
+    assert explain(project.configured("explain", overrides))
+
+
+# How each entry point runs once its overrides are filled in and what they refer to is made: the core's,
+# and the optional parts' (the VERBS of their rules modules).
+VERBS = {
+    "train": run_train,
+    "eval": run_eval,
+    "explain": run_explain,
+    **{verb: run for part in PARTS for verb, run in part.VERBS.items()},
+}
 
 
 def check_sweep(project: Project, config_name: str, arguments: list[str]) -> None:
@@ -339,7 +350,7 @@ def run_make(project: Project, command: str) -> None:
         if module == "publish_card":
             run_publish_card(project, arguments)
         else:
-            assert module in ENTRY_POINTS, line
+            assert module in VERBS, line
             project.compose(module, arguments)
 
 
@@ -377,7 +388,7 @@ def activate_venv(project: Project, command: str) -> None:
 
 
 RULES = [
-    Rule("entry point", rf"python -m <package>\.({'|'.join(ENTRY_POINTS)})( .*)?", run_entry_point),
+    Rule("entry point", rf"python -m <package>\.({'|'.join(VERBS)})( .*)?", run_entry_point),
     Rule("report", r"python -m <package>\.reporting\.dashboard \S+", run_dashboard),
     Rule("make target", r"make [a-z][a-z-]*( [A-Z]+=.*)?", run_make),
     Rule("test file", r"python -m pytest \S+", collect_tests),
