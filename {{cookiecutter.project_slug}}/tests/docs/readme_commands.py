@@ -68,7 +68,9 @@ def readme_commands(text: str, names: dict[str, str] | None = None) -> list[str]
             commands.extend(shell_commands(body))
     commands.extend(INLINE_MAKE.findall(FENCE.sub("", text)))
     for literal, placeholder in (names or {}).items():
-        pattern = rf"(?<![\w-]){re.escape(literal)}(?!\w)"
+        # A whole name: not part of a longer one (a literal ending in `.` is followed by what it qualifies).
+        ending = r"(?!\w)" if re.match(r"\w", literal[-1]) else ""
+        pattern = rf"(?<![\w-]){re.escape(literal)}{ending}"
         commands = [re.sub(pattern, placeholder, command) for command in commands]
     return list(dict.fromkeys(commands))
 

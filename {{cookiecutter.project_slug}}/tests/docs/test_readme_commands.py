@@ -82,7 +82,10 @@ NOT_RUN = {
 }
 
 
-COMMANDS = readme_commands(README.read_text(encoding="utf-8"), {PACKAGE: "<package>", SLUG: "<slug>"})
+# The package as a module (`python -m <package>.train`), first: a one-word project name makes the slug the
+# same word, and the slug is the rest (`docker build -t <slug>-api`).
+PLACEHOLDERS = {f"{PACKAGE}.": "<package>.", SLUG: "<slug>"}
+COMMANDS = readme_commands(README.read_text(encoding="utf-8"), PLACEHOLDERS)
 
 
 # --- The temporary project the commands run in ---------------------------------------------------------
@@ -419,6 +422,15 @@ def test_the_extractor_joins_continuations_drops_comments_and_splits_chains():
         "docker build -t <slug>-api .",
         "ls <slug>-2",
         "make help",
+    ]
+
+
+def test_a_one_word_project_name_keeps_the_package_and_the_slug_apart():
+    # "Lab" gives the slug `lab` and the package `lab`: a module path is the package, the rest the slug.
+    text = "```bash\npython -m lab.train\ndocker build -t lab-api .\n```\n"
+    assert readme_commands(text, {"lab.": "<package>.", "lab": "<slug>"}) == [
+        "python -m <package>.train",
+        "docker build -t <slug>-api .",
     ]
 
 
